@@ -1,0 +1,1 @@
+"""Plain building blocks shared by every layer: enums, frozen dataclasses, errors, progress."""

@@ -1,0 +1,81 @@
+"""Turning file bytes into clean text: encoding sniffing and control-character cleaning."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from screener.core.errors import FileFormatError
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# C0 controls except tab, LF and CR, plus DEL and the C1 range. PostgreSQL rejects NUL outright,
+# and the others only ever come from broken exports.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def sniff_bom(data: bytes) -> str | None:
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    return None
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for data that is no text in any encoding we read (NULs without a UTF-16/32 BOM)."""
+    if sniff_bom(data):
+        return False
+    head = data[:8192]
+    return b"\x00" in head
+
+
+def decode_bytes(data: bytes, path: str, encoding: str | None = None) -> tuple[str, str]:
+    """Decode ``data`` and return ``(text, encoding used)``.
+
+    A BOM decides first, then strict UTF-8. We never guess a legacy code page: mojibake would
+    be imported silently, so the user is asked to name the encoding instead.
+    """
+    if not data.strip():
+        raise FileFormatError(path, "the file is empty")
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except LookupError:
+            raise FileFormatError(path, f"unknown encoding {encoding!r}") from None
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise FileFormatError(path, f"not valid {encoding}", line=line) from None
+    bom = sniff_bom(data)
+    if bom:
+        try:
+            return data.decode(bom), bom.replace("-sig", "")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise FileFormatError(path, f"broken {bom} text after its byte-order mark", line=line) from None
+    if looks_binary(data):
+        raise FileFormatError(path, "this is a binary file, not a reference export")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FileFormatError(
+            path,
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); give its encoding with --encoding, e.g. --encoding cp1252",
+            line=line,
+        ) from None
+
+
+def clean(text: str) -> str:
+    """Remove NUL and other control characters that no bibliographic field should hold."""
+    return _CONTROL.sub("", text) if text else text
+
+
+def squash(text: str) -> str:
+    """Collapse runs of whitespace to one space and trim, for single-line fields."""
+    return " ".join(clean(text).split()) if text else ""

@@ -1,0 +1,266 @@
+"""Replay the screening of a labeled dataset with the ranking model and measure the work saved.
+
+The replay starts from a few prior records (drawn by seed or given), then repeatedly refits
+:class:`~screener.ranking.model.Ranker` on everything screened so far and screens the top
+record, exactly as a reviewer working through the GUI queue would. It stops when the last
+included record has been found (ASReview's default) and appends the rest in the order of the
+final model, so that the written order covers every record.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from screener.core.errors import FileFormatError, UserError
+from screener.core.progress import Progress, checkpoint
+from screener.ranking.features import build_features, record_text
+from screener.ranking.metrics import ScreeningMetrics, post_prior_labels, screening_metrics
+from screener.ranking.model import Ranker, RankerSettings
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationResult:
+    """One replayed screening: the order, the priors, the metrics and the time it took."""
+
+    order: tuple[int, ...]  # every row, in the order screened, priors first
+    prior_rows: tuple[int, ...]
+    gold: tuple[int, ...]  # 0/1 label of each row
+    metrics: ScreeningMetrics
+    retrain_seconds: tuple[float, ...]  # one refit + rerank per screened record
+    feature_seconds: float
+    seconds: float
+
+    @property
+    def mean_retrain_seconds(self) -> float:
+        return float(np.mean(self.retrain_seconds)) if self.retrain_seconds else 0.0
+
+
+def draw_priors(gold: Sequence[int], n_included: int, n_excluded: int, seed: int) -> list[int]:
+    """Rows of ``n_included`` included and ``n_excluded`` excluded records drawn by ``seed``.
+
+    The draw is the one ``asreview simulate --prior-seed SEED`` makes (a legacy
+    ``RandomState(seed)`` choice without replacement, separately for each class), so the same
+    seed gives both tools the same start.
+    """
+    y = np.asarray(gold, dtype=np.int64)
+    rows: list[int] = []
+    for label, count in ((1, n_included), (0, n_excluded)):
+        if count < 0:
+            raise UserError("the number of prior records cannot be negative")
+        if count == 0:
+            continue
+        pool = np.flatnonzero(y == label)
+        if pool.size < count:
+            kind = "included" if label else "excluded"
+            raise UserError(f"{count} prior {kind} records asked for, but the dataset has {pool.size}")
+        rng = np.random.RandomState(seed)
+        rows.extend(int(r) for r in rng.choice(pool, count, replace=False))
+    return rows
+
+
+def simulate(
+    ranker: Ranker,
+    gold: Sequence[int],
+    prior_rows: Sequence[int],
+    progress: Progress | None = None,
+) -> tuple[list[int], list[float]]:
+    """Screen the records of ``ranker`` one at a time in model order, starting from ``prior_rows``.
+
+    Returns the full order (priors first) and the seconds each refit + rerank took. Screening
+    by model stops once every included record is found; the rest follow in the final model's
+    order.
+    """
+    y = np.asarray(gold, dtype=np.int64)
+    n = y.size
+    if ranker.n_records != n:
+        raise ValueError("the ranker and the labels have different numbers of records")
+    order = [int(r) for r in prior_rows]
+    if len(set(order)) != len(order):
+        raise UserError("a prior row is given twice")
+    unscreened = np.ones(n, dtype=bool)
+    unscreened[order] = False
+    rng = np.random.default_rng(ranker.settings.seed)
+    # without priors of both classes the model cannot start: screen in file order until it can
+    left_to_find = int(y[unscreened].sum())
+    times: list[float] = []
+    while left_to_find > 0:
+        start = time.perf_counter()
+        rows = np.asarray(order, dtype=np.int64)
+        ranker.fit(rows, y[rows])
+        nxt = int(ranker.rank(np.flatnonzero(unscreened), rng)[0])
+        times.append(time.perf_counter() - start)
+        order.append(nxt)
+        unscreened[nxt] = False
+        left_to_find -= int(y[nxt])
+        if progress is not None and len(order) % 50 == 0:
+            checkpoint(progress, len(order), n, "simulating")
+    rest = np.flatnonzero(unscreened)
+    order.extend(int(r) for r in ranker.rank(rest, rng))
+    return order, times
+
+
+def run_simulation(
+    texts: Sequence[str],
+    gold: Sequence[int],
+    seed: int = 42,
+    n_prior_included: int = 1,
+    n_prior_excluded: int = 1,
+    prior_rows: Sequence[int] | None = None,
+    settings: RankerSettings | None = None,
+    progress: Progress | None = None,
+) -> SimulationResult:
+    """Build the features of ``texts``, draw (or take) the priors and replay the screening."""
+    start = time.perf_counter()
+    y = np.asarray(gold, dtype=np.int64)
+    if len(texts) != y.size:
+        raise ValueError("texts and labels differ in length")
+    if prior_rows is None:
+        prior_rows = draw_priors(y, n_prior_included, n_prior_excluded, seed)
+    else:
+        prior_rows = [int(r) for r in prior_rows]
+        bad = [r for r in prior_rows if not 0 <= r < y.size]
+        if bad:
+            raise UserError(f"prior row {bad[0]} is outside the dataset (rows 0..{y.size - 1})")
+    base = settings or RankerSettings()
+    settings = RankerSettings(**{**_shallow(base), "seed": seed})
+    t0 = time.perf_counter()
+    ranker = Ranker(build_features(texts, settings.features), settings)
+    feature_seconds = time.perf_counter() - t0
+    order, times = simulate(ranker, y, prior_rows, progress)
+    metrics = screening_metrics(post_prior_labels(order, y, prior_rows))
+    return SimulationResult(
+        order=tuple(order),
+        prior_rows=tuple(prior_rows),
+        gold=tuple(int(v) for v in y),
+        metrics=metrics,
+        retrain_seconds=tuple(times),
+        feature_seconds=feature_seconds,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _shallow(settings: RankerSettings) -> dict:
+    return {name: getattr(settings, name) for name in settings.__dataclass_fields__}
+
+
+# --------------------------------------------------------------------------------------------
+# labeled CSV files (until the project's importer reads them)
+# --------------------------------------------------------------------------------------------
+LABEL_COLUMNS = ("label_included", "included", "label_included_ta", "label")
+
+
+def read_labeled_csv(path: str | Path) -> tuple[list[str], list[int]]:
+    """Texts and 0/1 labels of a labeled CSV (columns ``title``, ``abstract``, ``label_included``).
+
+    Keywords are used when a ``keywords`` column exists.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise FileFormatError(str(path), f"cannot read as CSV: {exc}") from None
+    columns = {c.strip().lower(): c for c in frame.columns}
+    label_col = next((columns[c] for c in LABEL_COLUMNS if c in columns), None)
+    if label_col is None:
+        raise FileFormatError(str(path), "no label column (label_included, included or label)")
+    if "title" not in columns and "abstract" not in columns:
+        raise FileFormatError(str(path), "no title or abstract column")
+    labels: list[int] = []
+    for i, raw in enumerate(frame[label_col].tolist()):
+        value = raw.strip().lower()
+        if value in ("1", "1.0", "true", "yes", "include", "included"):
+            labels.append(1)
+        elif value in ("0", "0.0", "false", "no", "exclude", "excluded"):
+            labels.append(0)
+        else:
+            # line: header is line 1, first data row line 2 (multi-line fields aside)
+            raise FileFormatError(str(path), f"label {raw!r} is not 0 or 1", line=i + 2)
+    titles = frame[columns["title"]].tolist() if "title" in columns else [""] * len(frame)
+    abstracts = frame[columns["abstract"]].tolist() if "abstract" in columns else [""] * len(frame)
+    keywords = frame[columns["keywords"]].tolist() if "keywords" in columns else [""] * len(frame)
+    texts = [
+        record_text(t, a, [k] if k else ()) for t, a, k in zip(titles, abstracts, keywords, strict=True)
+    ]
+    return texts, labels
+
+
+def write_order_csv(path: str | Path, order: Sequence[int], gold: Sequence[int], prior_rows: Sequence[int]) -> None:
+    """Write the screening order as CSV (``position,row,label,prior``), atomically."""
+    path = Path(path)
+    priors = set(prior_rows)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["position", "row", "label", "prior"])
+            for pos, row in enumerate(order, start=1):
+                writer.writerow([pos, row, int(gold[row]), 1 if row in priors else 0])
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def simulate_dataset(
+    path: str | Path,
+    seed: int = 42,
+    n_prior_included: int = 1,
+    n_prior_excluded: int = 1,
+    prior_rows: Sequence[int] | None = None,
+    order_out: str | Path | None = None,
+    settings: RankerSettings | None = None,
+    progress: Progress | None = None,
+) -> dict:
+    """Replay the screening of the labeled file ``path``; the ``screener simulate --json`` document.
+
+    ``prior_rows`` (0-based data rows) replaces the seeded draw; ``order_out`` also writes the
+    full order as CSV. Raises :class:`UserError` for bad input.
+    """
+    start = time.perf_counter()
+    texts, gold = read_labeled_csv(path)
+    if not gold:
+        raise FileFormatError(str(path), "no records")
+    if sum(gold) == 0:
+        raise FileFormatError(str(path), "no included record (label 1): nothing to find")
+    result = run_simulation(
+        texts, gold, seed, n_prior_included, n_prior_excluded, prior_rows, settings, progress
+    )
+    if order_out is not None:
+        write_order_csv(order_out, result.order, result.gold, result.prior_rows)
+    m = result.metrics
+    n_prior_inc = sum(result.gold[r] for r in result.prior_rows)
+    doc = {
+        "n_records": len(gold),
+        "n_included": int(sum(gold)),
+        "seed": seed,
+        "n_prior_included": int(n_prior_inc),
+        "n_prior_excluded": len(result.prior_rows) - int(n_prior_inc),
+        "prior_rows": list(result.prior_rows),
+        "wss95": _round(m.wss95, 4),
+        "wss100": _round(m.wss100, 4),
+        "recall_at_10pct": _round(m.recall_at_10pct, 4),
+        "recall_at_25pct": _round(m.recall_at_25pct, 4),
+        "atd": _round(m.atd, 2),
+        "records_to_95": m.records_to_95,
+        "records_to_100": m.records_to_100,
+        "seconds": round(time.perf_counter() - start, 3),
+        "mean_retrain_seconds": round(result.mean_retrain_seconds, 5),
+        "feature_seconds": round(result.feature_seconds, 3),
+        "n_retrains": len(result.retrain_seconds),
+        "model": (settings or RankerSettings()).as_dict() | {"seed": seed},
+    }
+    return doc
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)

@@ -1,0 +1,219 @@
+"""Exclusion reasons per stage and the hierarchical tag taxonomy.
+
+Tags are named by their path, the names from the facet down joined by ``>``
+(``Task > Segmentation``). Reasons and tags that have been used are retired, never deleted,
+so past decisions keep their meaning.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, func, select
+
+from screener.core.enums import Stage
+from screener.core.errors import NotFoundError, UserError
+from screener.services.dto import ReasonInfo, TagInfo
+from screener.storage.models import DecisionReason, DecisionTag, Reason, Tag
+from screener.storage.session import Store
+
+SEP = ">"
+
+
+def split_path(path: str) -> list[str]:
+    parts = [p.strip() for p in str(path).split(SEP)]
+    if not parts or any(not p for p in parts):
+        raise UserError(f"invalid tag path {path!r}: give names from the facet down, separated by '{SEP}'")
+    return parts
+
+
+def join_path(parts: list[str]) -> str:
+    return f" {SEP} ".join(parts)
+
+
+# -- reasons -------------------------------------------------------------------------------
+
+def list_reasons(store: Store, stage: str | None = None, include_retired: bool = False) -> list[ReasonInfo]:
+    with store.read() as s:
+        q = select(Reason).order_by(Reason.stage, Reason.position, Reason.id)
+        if stage:
+            q = q.where(Reason.stage == Stage.parse(stage).value)
+        if not include_retired:
+            q = q.where(Reason.retired.is_(False))
+        return [ReasonInfo(r.id, r.stage, r.name, r.position, r.retired) for r in s.scalars(q)]
+
+
+def add_reason(store: Store, stage: str, name: str) -> ReasonInfo:
+    with store.unit() as s:
+        r = ensure_reason(s, Stage.parse(stage).value, name)
+        return ReasonInfo(r.id, r.stage, r.name, r.position, r.retired)
+
+
+def ensure_reason(session, stage: str, name: str, created: list[str] | None = None) -> Reason:
+    """The reason ``name`` of ``stage``, added at the end of the list when new."""
+    name = " ".join(str(name).split())
+    if not name:
+        raise UserError("an exclusion reason needs a name")
+    r = session.scalar(select(Reason).where(Reason.stage == stage, Reason.name == name))
+    if r is None:
+        pos = session.scalar(select(func.coalesce(func.max(Reason.position), -1)).where(Reason.stage == stage)) + 1
+        r = Reason(stage=stage, name=name, position=pos)
+        session.add(r)
+        session.flush()
+        if created is not None:
+            created.append(f"{stage}: {name}")
+    return r
+
+
+def find_reason(session, stage: str, name: str) -> Reason:
+    r = session.scalar(select(Reason).where(Reason.stage == stage, Reason.name == " ".join(str(name).split())))
+    if r is None:
+        known = "; ".join(session.scalars(select(Reason.name).where(Reason.stage == stage, Reason.retired.is_(False))
+                                          .order_by(Reason.position)))
+        raise NotFoundError(f"unknown {stage} exclusion reason {name!r} (reasons: {known or 'none'})")
+    return r
+
+
+def rename_reason(store: Store, reason_id: int, name: str) -> None:
+    with store.unit() as s:
+        r = s.get(Reason, reason_id)
+        if r is None:
+            raise NotFoundError(f"no exclusion reason with id {reason_id}")
+        r.name = " ".join(name.split())
+
+
+def move_reason(store: Store, reason_id: int, position: int) -> None:
+    with store.unit() as s:
+        r = s.get(Reason, reason_id)
+        if r is None:
+            raise NotFoundError(f"no exclusion reason with id {reason_id}")
+        rows = list(s.scalars(select(Reason).where(Reason.stage == r.stage).order_by(Reason.position, Reason.id)))
+        rows.remove(r)
+        rows.insert(max(0, min(position, len(rows))), r)
+        for i, row in enumerate(rows):
+            row.position = i
+
+
+def remove_reason(store: Store, reason_id: int) -> str:
+    """Delete an unused reason; a used one is retired instead. Returns 'deleted' or 'retired'."""
+    with store.unit() as s:
+        r = s.get(Reason, reason_id)
+        if r is None:
+            raise NotFoundError(f"no exclusion reason with id {reason_id}")
+        if s.scalar(select(exists().where(DecisionReason.reason_id == reason_id))):
+            r.retired = True
+            return "retired"
+        s.delete(r)
+        return "deleted"
+
+
+# -- tags ----------------------------------------------------------------------------------
+
+def list_tags(store: Store, include_retired: bool = False) -> list[TagInfo]:
+    """The taxonomy in tree order (depth first, by position), each tag with its full path."""
+    with store.read() as s:
+        rows = list(s.scalars(select(Tag).order_by(Tag.position, Tag.id)))
+    children: dict[int | None, list[Tag]] = {}
+    for t in rows:
+        children.setdefault(t.parent_id, []).append(t)
+    out: list[TagInfo] = []
+
+    def walk(parent: int | None, prefix: list[str], depth: int) -> None:
+        for t in children.get(parent, []):
+            if t.retired and not include_retired:
+                continue
+            path = prefix + [t.name]
+            out.append(TagInfo(t.id, t.parent_id, t.name, join_path(path), depth, t.position, t.shortcut, t.retired))
+            walk(t.id, path, depth + 1)
+
+    walk(None, [], 0)
+    return out
+
+
+def tag_paths(session) -> dict[int, str]:
+    """Map tag id -> path, for every tag (retired ones too: old decisions still name them)."""
+    rows = session.execute(select(Tag.id, Tag.parent_id, Tag.name)).all()
+    by_id = {r.id: r for r in rows}
+    cache: dict[int, str] = {}
+
+    def path(tid: int) -> str:
+        if tid not in cache:
+            r = by_id[tid]
+            cache[tid] = r.name if r.parent_id is None else f"{path(r.parent_id)} {SEP} {r.name}"
+        return cache[tid]
+
+    return {tid: path(tid) for tid in by_id}
+
+
+def resolve_tag(session, path: str, create: bool = False, created: list[str] | None = None) -> Tag:
+    """The tag at ``path``; with ``create`` the missing part of the path is added."""
+    parent: int | None = None
+    tag: Tag | None = None
+    for i, name in enumerate(split_path(path)):
+        q = select(Tag).where(Tag.name == name)
+        q = q.where(Tag.parent_id.is_(None)) if parent is None else q.where(Tag.parent_id == parent)
+        tag = session.scalar(q)
+        if tag is None:
+            if not create:
+                raise NotFoundError(f"unknown tag {path!r} (no {join_path(split_path(path)[: i + 1])!r} in the taxonomy)")
+            sib = select(func.coalesce(func.max(Tag.position), -1))
+            sib = sib.where(Tag.parent_id.is_(None)) if parent is None else sib.where(Tag.parent_id == parent)
+            tag = Tag(parent_id=parent, name=name, position=session.scalar(sib) + 1)
+            session.add(tag)
+            session.flush()
+            if created is not None:
+                created.append(join_path(split_path(path)[: i + 1]))
+        parent = tag.id
+    assert tag is not None
+    return tag
+
+
+def add_tag(store: Store, path: str, shortcut: str = "") -> TagInfo:
+    with store.unit() as s:
+        t = resolve_tag(s, path, create=True)
+        if shortcut:
+            t.shortcut = shortcut
+        depth = len(split_path(path)) - 1
+        return TagInfo(t.id, t.parent_id, t.name, join_path(split_path(path)), depth, t.position, t.shortcut, t.retired)
+
+
+def rename_tag(store: Store, tag_id: int, name: str) -> None:
+    name = " ".join(str(name).split())
+    if not name or SEP in name:
+        raise UserError(f"a tag name must be non-empty and must not contain '{SEP}'")
+    with store.unit() as s:
+        t = s.get(Tag, tag_id)
+        if t is None:
+            raise NotFoundError(f"no tag with id {tag_id}")
+        t.name = name
+
+
+def move_tag(store: Store, tag_id: int, new_parent_id: int | None, position: int | None = None) -> None:
+    """Move a tag (with its subtree) under another parent; refuses to make a cycle."""
+    with store.unit() as s:
+        t = s.get(Tag, tag_id)
+        if t is None:
+            raise NotFoundError(f"no tag with id {tag_id}")
+        p = new_parent_id
+        while p is not None:
+            if p == tag_id:
+                raise UserError("a tag cannot be moved under itself or one of its children")
+            p = s.get(Tag, p).parent_id
+        t.parent_id = new_parent_id
+        sib = select(Tag).where(Tag.id != tag_id).order_by(Tag.position, Tag.id)
+        sib = sib.where(Tag.parent_id.is_(None)) if new_parent_id is None else sib.where(Tag.parent_id == new_parent_id)
+        rows = list(s.scalars(sib))
+        rows.insert(len(rows) if position is None else max(0, min(position, len(rows))), t)
+        for i, row in enumerate(rows):
+            row.position = i
+
+
+def retire_tag(store: Store, tag_id: int, retired: bool = True) -> None:
+    with store.unit() as s:
+        t = s.get(Tag, tag_id)
+        if t is None:
+            raise NotFoundError(f"no tag with id {tag_id}")
+        t.retired = retired
+
+
+def tag_in_use(store: Store, tag_id: int) -> bool:
+    with store.read() as s:
+        return bool(s.scalar(select(exists().where(DecisionTag.tag_id == tag_id))))
