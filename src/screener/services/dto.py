@@ -39,6 +39,8 @@ class Settings:
     auto_dedup: bool
     maybe_as_include: bool
     stages: dict[str, StageConfig]
+    maybe_needs_resolution: bool = True
+    reason_conflicts: bool = True
 
 
 @dataclass(frozen=True)

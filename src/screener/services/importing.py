@@ -14,6 +14,7 @@ from screener.core.errors import UserError
 from screener.core.progress import Progress, checkpoint
 from screener.core.records import ParsedFile, RecordData
 from screener.io import read_file
+from screener.io.text import clean
 from screener.services.dto import FileImport, ImportSummary
 from screener.storage.models import Record, RecordSource, Source
 from screener.storage.session import Store
@@ -74,7 +75,9 @@ def import_parsed(store: Store, pf: ParsedFile, source: str | None = None, sourc
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if isinstance(value, str):
+        return clean(value)
+    if value is None or isinstance(value, (int, float, bool)):
         return value
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
@@ -85,7 +88,9 @@ def _jsonable(value: Any) -> Any:
 
 def record_row(r: RecordData) -> dict[str, Any]:
     """Column values of a new record row (no id: the database assigns the stable id)."""
-    row = r.core_dict()
+    # Readers clean their text already; this second pass guards the database (PostgreSQL refuses
+    # NUL) against any reader or caller that did not.
+    row = {k: _jsonable(v) for k, v in r.core_dict().items()}
     row["extra"] = _jsonable(dict(r.extra))
     return row
 

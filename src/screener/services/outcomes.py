@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import null, select
 
 from screener.core.enums import Stage
-from screener.storage.models import Decision, Record, Resolution, StageSettings
+from screener.storage.models import Decision, DecisionReason, ProjectInfo, Record, Resolution, StageSettings
 
 FINAL = ("include", "exclude", "maybe")
 
@@ -28,17 +28,36 @@ class Outcome:
     resolved: bool = False
 
 
-def decide_outcome(labels: list[str], required: int, resolution: str | None) -> Outcome:
-    """Pure rule shared by status, conflicts, PRISMA and the GUI."""
+@dataclass(frozen=True, slots=True)
+class Rules:
+    required: int = 2
+    maybe_needs_resolution: bool = True
+    reason_conflicts: bool = False
+
+
+def decide_outcome(votes: list[tuple[str, int | None]], rules: Rules, resolution: str | None) -> Outcome:
+    """Pure rule shared by status, conflicts, PRISMA and the GUI.
+
+    ``votes`` holds each reviewer's (label, primary reason id). Different labels conflict at
+    once; agreement needs ``rules.required`` votes; then a maybe, or (with ``reason_conflicts``)
+    excludes for different primary reasons, still need an adjudicator.
+    """
+    n = len(votes)
     if resolution is not None:
-        return Outcome(resolution, len(labels), True)
-    if not labels:
+        return Outcome(resolution, n, True)
+    if not votes:
         return Outcome("unscreened", 0)
-    if len(set(labels)) > 1:
-        return Outcome("conflict", len(labels))
-    if len(labels) >= required:
-        return Outcome(labels[0], len(labels))
-    return Outcome("pending", len(labels))
+    labels = {label for label, _ in votes}
+    if len(labels) > 1:
+        return Outcome("conflict", n)
+    if n < rules.required:
+        return Outcome("pending", n)
+    label = next(iter(labels))
+    if label == "maybe" and rules.maybe_needs_resolution:
+        return Outcome("conflict", n)
+    if label == "exclude" and rules.reason_conflicts and len({r for _, r in votes}) > 1:
+        return Outcome("conflict", n)
+    return Outcome(label, n)
 
 
 def active_record_ids(session) -> list[int]:
@@ -50,12 +69,22 @@ def stage_outcomes(session, stage: str, eligible: list[int] | None = None) -> di
     stage = Stage.parse(stage).value
     if eligible is None:
         eligible = eligible_records(session, stage)
-    required = session.scalar(select(StageSettings.reviewers_required).where(StageSettings.stage == stage)) or 1
-    labels: dict[int, list[str]] = defaultdict(list)
-    for rid, label in session.execute(select(Decision.record_id, Decision.label).where(Decision.stage == stage)):
-        labels[rid].append(label)
+    rules = stage_rules(session, stage)
+    primary = (select(DecisionReason.reason_id).where(DecisionReason.decision_id == Decision.id)
+               .order_by(DecisionReason.position).limit(1).scalar_subquery())
+    votes: dict[int, list[tuple[str, int | None]]] = defaultdict(list)
+    q = select(Decision.record_id, Decision.label, primary if rules.reason_conflicts else null())
+    for rid, label, reason in session.execute(q.where(Decision.stage == stage)):
+        votes[rid].append((label, reason))
     resolved = dict(session.execute(select(Resolution.record_id, Resolution.label).where(Resolution.stage == stage)).all())
-    return {rid: decide_outcome(labels.get(rid, []), required, resolved.get(rid)) for rid in eligible}
+    return {rid: decide_outcome(votes.get(rid, []), rules, resolved.get(rid)) for rid in eligible}
+
+
+def stage_rules(session, stage: str) -> Rules:
+    required = session.scalar(select(StageSettings.reviewers_required).where(StageSettings.stage == stage)) or 1
+    info = session.get(ProjectInfo, 1)
+    return Rules(required, bool(info.maybe_needs_resolution) if info else True,
+                 bool(info.reason_conflicts) and stage == Stage.FULL_TEXT.value if info else False)
 
 
 def eligible_records(session, stage: str) -> list[int]:

@@ -83,11 +83,12 @@ def get_settings(store: Store) -> Settings:
                   for row in s.scalars(select(StageSettings))}
         return Settings(info.title, info.question, info.inclusion_criteria, info.exclusion_criteria,
                         tuple(info.include_terms or ()), tuple(info.exclude_terms or ()), info.template,
-                        info.auto_dedup, info.maybe_as_include, stages)
+                        info.auto_dedup, info.maybe_as_include, stages, info.maybe_needs_resolution,
+                        info.reason_conflicts)
 
 
 _PROJECT_FIELDS = {"title", "question", "inclusion_criteria", "exclusion_criteria", "include_terms",
-                   "exclude_terms", "auto_dedup", "maybe_as_include"}
+                   "exclude_terms", "auto_dedup", "maybe_as_include", "maybe_needs_resolution", "reason_conflicts"}
 _STAGE_FIELDS = {"reviewers_required", "blind", "reason_required"}
 
 

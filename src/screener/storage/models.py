@@ -68,6 +68,11 @@ class ProjectInfo(Base):
     template: Mapped[str] = mapped_column(default="blank")
     auto_dedup: Mapped[bool] = mapped_column(Boolean, default=False)
     maybe_as_include: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A "maybe" from anyone sends the record to adjudication rather than counting as agreement.
+    maybe_needs_resolution: Mapped[bool] = mapped_column(Boolean, default=True)
+    # At full text two excludes with different primary reasons are a conflict too (PRISMA
+    # reports excluded reports by reason, so the reason must be agreed).
+    reason_conflicts: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     app_version: Mapped[str] = mapped_column(default="")
 

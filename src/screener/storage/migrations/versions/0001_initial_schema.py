@@ -52,6 +52,8 @@ def upgrade() -> None:
     sa.Column('template', sa.Text(), nullable=False),
     sa.Column('auto_dedup', sa.Boolean(), nullable=False),
     sa.Column('maybe_as_include', sa.Boolean(), nullable=False),
+    sa.Column('maybe_needs_resolution', sa.Boolean(), nullable=False),
+    sa.Column('reason_conflicts', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('app_version', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_project'))
