@@ -155,3 +155,20 @@ def test_used_reason_is_retired_not_deleted(store):
     unused = taxonomy.add_reason(store, "ta", "Unused")
     assert taxonomy.remove_reason(store, unused.id) == "deleted"
     assert screening.get_decision(store, 5, "ana", "ta").reasons == ("Animal study",)
+
+
+def test_conflicts_and_resolution(store):
+    from screener.services.conflicts import list_conflicts, resolve
+
+    screening.decide(store, 1, "ana", "include")
+    screening.decide(store, 1, "ben", "exclude", reasons=[taxonomy.list_reasons(store, "ta")[0].name])
+    doc = list_conflicts(store, "ta")
+    assert doc["count"] == 1 and doc["conflicts"][0]["record_id"] == 1
+    assert {d["reviewer"]: d["label"] for d in doc["conflicts"][0]["decisions"]} == {"ana": "include", "ben": "exclude"}
+    with pytest.raises(UserError, match="only an adjudicator or owner"):
+        resolve(store, 1, "include", "ben")
+    res = resolve(store, 1, "include", "ana", note="fits the question")
+    assert res["label"] == "include"
+    assert list_conflicts(store, "ta")["count"] == 0
+    assert project_status(store)["stages"]["title_abstract"]["included"] == 1
+    assert project_status(store)["stages"]["full_text"]["eligible"] == 1

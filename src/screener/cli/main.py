@@ -12,7 +12,7 @@ import sys
 from typing import Any, Sequence
 
 from screener import __version__
-from screener.cli import commands
+from screener.cli import commands, review_commands
 from screener.core.errors import UserError
 
 
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"screener {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     commands.register(sub)
+    review_commands.register(sub)
     return p
 
 

@@ -1,0 +1,70 @@
+"""Subcommands for several reviewers: conflicts, resolve, unblind."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from screener.cli.commands import _json_out, _open, _stage
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("conflicts", help="records whose reviewers disagree")
+    p.add_argument("project")
+    p.add_argument("--stage", default="title_abstract", type=_stage)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_conflicts)
+
+    p = sub.add_parser("resolve", help="record the final decision of a conflict")
+    p.add_argument("project")
+    p.add_argument("record_id", type=int)
+    p.add_argument("label", choices=["include", "exclude", "maybe"])
+    p.add_argument("--by", required=True, metavar="NAME")
+    p.add_argument("--stage", default="title_abstract", type=_stage)
+    p.add_argument("--reason", action="append", default=[])
+    p.add_argument("--note", default="")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_resolve)
+
+    p = sub.add_parser("unblind", help="end blinding for a stage")
+    p.add_argument("project")
+    p.add_argument("--stage", required=True, type=_stage)
+    p.add_argument("--by", default=None, metavar="NAME", help="the owner ending blinding")
+    p.set_defaults(func=cmd_unblind)
+
+
+def cmd_conflicts(args) -> int:
+    from screener.services.conflicts import list_conflicts
+
+    with _open(args.project) as store:
+        doc = list_conflicts(store, args.stage)
+    if args.json:
+        _json_out(doc)
+        return 0
+    print(f"{doc['count']} conflicts at {doc['stage']}")
+    for c in doc["conflicts"]:
+        votes = "; ".join(f"{d['reviewer']}: {d['label']}" + (f" ({', '.join(d['reasons'])})" if d["reasons"] else "")
+                          for d in c["decisions"])
+        print(f"{c['record_id']}\t{c['title'][:70]}\t{votes}")
+    return 0
+
+
+def cmd_resolve(args) -> int:
+    from screener.services.conflicts import resolve
+
+    with _open(args.project) as store:
+        doc = resolve(store, args.record_id, args.label, args.by, args.stage, args.reason, args.note)
+    if args.json:
+        _json_out(doc)
+    else:
+        print(f"record {args.record_id}: {doc['label']} at {doc['stage']} (resolved by {args.by})", file=sys.stderr)
+    return 0
+
+
+def cmd_unblind(args) -> int:
+    from screener.services.conflicts import unblind
+
+    with _open(args.project) as store:
+        unblind(store, args.stage, args.by)
+    print(f"{args.stage} is no longer blind", file=sys.stderr)
+    return 0
