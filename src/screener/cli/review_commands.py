@@ -26,6 +26,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_resolve)
 
+    p = sub.add_parser("merge", help="merge the decisions of another copy of the project")
+    p.add_argument("project")
+    p.add_argument("other")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_merge)
+
     p = sub.add_parser("unblind", help="end blinding for a stage")
     p.add_argument("project")
     p.add_argument("--stage", required=True, type=_stage)
@@ -67,4 +73,21 @@ def cmd_unblind(args) -> int:
     with _open(args.project) as store:
         unblind(store, args.stage, args.by)
     print(f"{args.stage} is no longer blind", file=sys.stderr)
+    return 0
+
+
+def cmd_merge(args) -> int:
+    from screener.services.merge import merge_projects
+
+    with _open(args.project) as store:
+        doc = merge_projects(store, args.other)
+    if args.json:
+        _json_out(doc)
+    else:
+        print(f"merged {args.other}: {doc['decisions_added']} new and {doc['decisions_updated']} newer decisions, "
+              f"{doc['unchanged']} unchanged, {doc['kept_newer_here']} kept (newer here), "
+              f"{doc['resolutions']} resolutions", file=sys.stderr)
+        for stage, ids in doc["new_conflicts"].items():
+            if ids:
+                print(f"new conflicts at {stage}: {', '.join(map(str, ids))}", file=sys.stderr)
     return 0
