@@ -12,7 +12,7 @@ import sys
 from typing import Any, Sequence
 
 from screener import __version__
-from screener.cli import commands, review_commands
+from screener.cli import commands, report_commands, review_commands
 from screener.core.errors import UserError
 
 
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     commands.register(sub)
     review_commands.register(sub)
+    report_commands.register(sub)
     return p
 
 

@@ -1,0 +1,175 @@
+"""PRISMA 2020 counts from what the project holds, and the diagram / template files.
+
+Identification counts every record found in a source file (``found``); records a reader could
+not import are "removed for other reasons" with the reader's reason, so the first box adds up.
+A record belongs to the databases-and-registers column when any of its sources is a database or
+register, otherwise to the other-methods column (websites, organisations, citation searching).
+Full-text reports are "assessed" once they have a full-text decision or an attached file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from screener.core.enums import Stage
+from screener.core.errors import UserError
+from screener.services.outcomes import active_record_ids, stage_outcomes
+from screener.stats.prisma import PrismaCounts, check_invariants
+from screener.storage.models import (Attachment, Decision, DecisionReason, Reason, Record, RecordSource,
+                                     Resolution, Source)
+from screener.storage.session import Store
+
+DBR = ("database", "register")
+NO_REASON = "No reason given"
+
+
+def _record_columns(session) -> dict[int, str]:
+    """'dbr' or 'other' for every record, from the types of its sources."""
+    types = dict(session.execute(select(Source.id, Source.source_type)).all())
+    col: dict[int, str] = {}
+    for rid, sid in session.execute(select(RecordSource.record_id, RecordSource.source_id)):
+        if types[sid] in DBR or col.get(rid) == "dbr":
+            col[rid] = "dbr"
+        else:
+            col.setdefault(rid, "other")
+    return col
+
+
+def _exclusion_reasons(session, stage: str, ids: list[int]) -> dict[int, str]:
+    """The primary reason of each excluded record: the resolution's, else a reviewer's first."""
+    names = dict(session.execute(select(Reason.id, Reason.name)).all())
+    out: dict[int, str] = {}
+    for rid, reason_ids in session.execute(select(Resolution.record_id, Resolution.reason_ids)
+                                           .where(Resolution.stage == stage)):
+        if reason_ids:
+            out[rid] = names[reason_ids[0]]
+    q = (select(Decision.record_id, DecisionReason.reason_id)
+         .join(DecisionReason, DecisionReason.decision_id == Decision.id)
+         .where(Decision.stage == stage, Decision.label == "exclude")
+         .order_by(Decision.record_id, Decision.decided_at, DecisionReason.position))
+    for rid, reason_id in session.execute(q):
+        out.setdefault(rid, names[reason_id])
+    return {rid: out.get(rid, NO_REASON) for rid in ids}
+
+
+def prisma_counts(store: Store) -> PrismaCounts:
+    """Every number of the flow diagram, computed from sources, records, decisions and attachments."""
+    with store.read() as s:
+        sources = list(s.scalars(select(Source).order_by(Source.id)))
+        found = Counter()
+        per_db: dict[str, int] = defaultdict(int)
+        per_reg: dict[str, int] = defaultdict(int)
+        other_reasons: Counter[str] = Counter()
+        for src in sources:
+            found[src.source_type] += src.found
+            if src.source_type == "database":
+                per_db[src.name] += src.found
+            elif src.source_type == "register":
+                per_reg[src.name] += src.found
+            if src.source_type in DBR:
+                for err in src.errors or []:
+                    other_reasons[f"Unreadable record: {err.get('reason', 'unknown')}"] += 1
+        column = _record_columns(s)
+        dups = list(s.scalars(select(Record.id).where(Record.duplicate_of.is_not(None))))
+        active = active_record_ids(s)
+        ta = stage_outcomes(s, Stage.TITLE_ABSTRACT.value, active)
+        sought = [rid for rid in active if ta[rid].state in ("include", "maybe")]
+        ft = stage_outcomes(s, Stage.FULL_TEXT.value, sought)
+        attach = dict(s.execute(select(Attachment.record_id, Attachment.status)).all())
+        ft_decided = set(s.scalars(select(Decision.record_id).where(Decision.stage == Stage.FULL_TEXT.value)))
+        ft_excluded = [rid for rid in sought if ft[rid].state == "exclude"]
+        reasons = _exclusion_reasons(s, Stage.FULL_TEXT.value, ft_excluded)
+
+    c: dict[str, Any] = defaultdict(int)
+    excluded_by: dict[str, Counter[str]] = {"dbr": Counter(), "other": Counter()}
+    for rid in active:
+        col = column.get(rid, "dbr")
+        state = ta[rid].state
+        if col == "dbr":
+            c["records_screened"] += 1
+            if state == "exclude":
+                c["records_excluded"] += 1
+            elif state not in ("include", "maybe"):
+                c["records_awaiting"] += 1
+        if state not in ("include", "maybe"):
+            continue
+        c[f"{col}_sought_reports"] += 1
+        suffix = "" if col == "dbr" else "other_"
+        if attach.get(rid) == "not_retrieved" and rid not in ft_decided:
+            c[f"{col}_notretrieved_reports"] += 1
+        elif rid in ft_decided or attach.get(rid) == "attached":
+            c[f"{col}_assessed"] += 1
+            outcome = ft[rid].state
+            if outcome == "exclude":
+                excluded_by[col][reasons[rid]] += 1
+            elif outcome == "include":
+                c["new_reports"] += 1
+            else:
+                c[f"{suffix}reports_awaiting_assessment"] += 1
+        else:
+            c[f"{suffix}reports_awaiting_retrieval"] += 1
+    dbr_dups = sum(1 for rid in dups if column.get(rid, "dbr") == "dbr")
+    counts = PrismaCounts(
+        database_results=found["database"], database_specific_results=dict(per_db),
+        register_results=found["register"], register_specific_results=dict(per_reg),
+        website_results=found["website"], organisation_results=found["organisation"],
+        citations_results=found["citation"], other_results=found["other"],
+        duplicates=dbr_dups, excluded_other=sum(other_reasons.values()),
+        excluded_other_reasons=dict(other_reasons),
+        records_screened=c["records_screened"], records_excluded=c["records_excluded"],
+        records_excluded_human=c["records_excluded"], records_excluded_automation=0,
+        records_awaiting=c["records_awaiting"],
+        dbr_sought_reports=c["dbr_sought_reports"], dbr_notretrieved_reports=c["dbr_notretrieved_reports"],
+        other_sought_reports=c["other_sought_reports"], other_notretrieved_reports=c["other_notretrieved_reports"],
+        dbr_assessed=c["dbr_assessed"], other_assessed=c["other_assessed"],
+        dbr_excluded=excluded_by["dbr"].most_common(), other_excluded=excluded_by["other"].most_common(),
+        reports_awaiting_retrieval=c["reports_awaiting_retrieval"],
+        reports_awaiting_assessment=c["reports_awaiting_assessment"],
+        other_reports_awaiting_retrieval=c["other_reports_awaiting_retrieval"],
+        other_reports_awaiting_assessment=c["other_reports_awaiting_assessment"],
+        new_studies=c["new_reports"], new_reports=c["new_reports"],
+    )
+    return counts
+
+
+def prisma_document(store: Store) -> dict[str, Any]:
+    counts = prisma_counts(store)
+    doc = counts.to_json_dict()
+    doc["total_studies"], doc["total_reports"] = counts.total_studies, counts.total_reports
+    doc["invariant_problems"] = check_invariants(counts)
+    return doc
+
+
+def write_prisma(store: Store, out: str | Path) -> dict[str, Any]:
+    """Write the diagram (.svg/.png/.pdf), the R package's template (.csv) or the counts (.json)."""
+    from screener.io.atomic import atomic_write_bytes, atomic_write_text
+
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if not out.parent.exists():
+        raise UserError(f"{out}: the folder {out.parent} does not exist")
+    counts = prisma_counts(store)
+    if suffix == ".json":
+        import json
+
+        atomic_write_text(out, json.dumps(prisma_document(store), indent=2, ensure_ascii=False) + "\n")
+    elif suffix == ".csv":
+        from screener.stats.prisma_template import template_csv
+
+        atomic_write_text(out, template_csv(counts))
+    elif suffix in (".svg", ".png", ".pdf"):
+        from screener.stats.prisma_svg import render_svg
+
+        if suffix == ".svg":
+            atomic_write_text(out, render_svg(counts))
+        else:
+            from screener.stats.prisma_svg import render_pdf, render_png
+
+            atomic_write_bytes(out, render_png(counts) if suffix == ".png" else render_pdf(counts))
+    else:
+        raise UserError(f"{out}: unknown PRISMA output {suffix or '(no suffix)'}: use .svg, .png, .pdf, .csv or .json")
+    return {"path": str(out), "format": suffix[1:]}
