@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 # ASReview, Zotero, Rayyan, Springer, EndNote/RIS-style tables.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "title": ("title", "document title", "article title", "item title", "primary title",
-              "display name", "titles", "ti", "t1"),
-    "abstract": ("abstract", "abstract note", "abstracts", "notes abstract", "ab", "n2"),
+              "display name", "ti", "t1"),
+    "abstract": ("abstract", "abstract note", "abstracts", "ab", "n2"),
     "authors": ("authors", "author", "author names", "author/s", "author(s)", "first authors",
                 "authorships.author.display_name", "au", "a1"),
     "year": ("year", "publication year", "pub year", "py", "y1"),
@@ -32,7 +32,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "issue": ("issue", "issue number", "journal issue", "is"),
     "pages": ("pages", "page range", "pagination"),
     "doi": ("doi", "item doi", "di", "do"),
-    "pmid": ("pmid", "pubmed id", "medline pmid", "pubmed", "ids.pmid", "pm"),
+    "pmid": ("pmid", "pubmed id", "medline pmid", "ids.pmid", "pm"),
     "arxiv_id": ("arxiv id", "arxiv", "eprint"),
     "url": ("url", "link", "external url", "pdf link", "ur"),
     "keywords": ("keywords", "author keywords", "manual tags", "keyword", "de", "kw"),
@@ -48,8 +48,10 @@ END_PAGE = ("end page", "page end", "last page", "ep")
 # Two-letter tags mean different things in different tag sets: "SP" is the start page in RIS but
 # the conference sponsor in Web of Science, "PT" the WoS publication type, "ID" WoS Keywords Plus.
 _WOS_MARKERS = {"ut", "pt", "so", "z9", "tc", "af"}
-_WOS_ONLY = {"sp"}  # tags that are NOT the RIS meaning in a WoS table
-_RIS_ONLY_IN_WOS = {"ty", "t1", "a1", "y1", "jo", "jf", "t2", "do", "ur", "kw", "n2", "sp"}
+#: RIS tags that a Web of Science table does not use in their RIS meaning.
+_RIS_NOT_WOS = {"ty", "t1", "a1", "y1", "jo", "jf", "t2", "do", "ur", "kw", "n2", "sp"}
+#: WoS tags that mean nothing (or something else) in a RIS-style table.
+_WOS_NOT_RIS = {"pt"}
 
 
 def normalize_header(name: str) -> str:
@@ -87,14 +89,13 @@ def map_columns(headers: list[str]) -> ColumnMap:
     norm = [normalize_header(h) for h in headers]
     present = set(norm)
     wos = len(present & _WOS_MARKERS) >= 2 and "ty" not in present
+    skip = _RIS_NOT_WOS if wos else _WOS_NOT_RIS
     used: set[int] = set()
     fields: dict[str, int] = {}
     for name, aliases in FIELD_ALIASES.items():
         for alias in aliases:
             key = _alias_key(alias)
-            if wos and key in _RIS_ONLY_IN_WOS:
-                continue
-            if not wos and key == "pt":
+            if key in skip:
                 continue
             idx = _first_free(norm, key, used)
             if idx is not None:
@@ -103,10 +104,10 @@ def map_columns(headers: list[str]) -> ColumnMap:
                 break
     start = end = None
     if "pages" not in fields:
-        start = _first_of(norm, START_PAGE, used, skip=_WOS_ONLY if wos else set())
+        start = _first_of(norm, START_PAGE, used, skip)
         if start is not None:
             used.add(start)
-        end = _first_of(norm, END_PAGE, used, skip=set())
+        end = _first_of(norm, END_PAGE, used, skip)
         if end is not None:
             used.add(end)
     extra = tuple(i for i in range(len(headers)) if i not in used)
@@ -138,7 +139,7 @@ def guess_source(headers: list[str]) -> str:
         return "Scopus"
     if "lens id" in present:
         return "Lens"
-    if "authorships.author.display_name" in present or "primary_location.source.display_name" in present:
+    if {_alias_key("authorships.author.display_name"), _alias_key("primary_location.source.display_name")} & present:
         return "OpenAlex"
     if {"ut", "pt"} <= present or "ut (unique wos id)" in present:
         return "Web of Science"

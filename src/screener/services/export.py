@@ -11,6 +11,7 @@ from sqlalchemy import select
 from screener.core.enums import Stage
 from screener.core.errors import UserError
 from screener.core.records import RecordData
+from screener.io.columns import join_list
 from screener.services.outcomes import stage_outcomes
 from screener.services.taxonomy import tag_paths
 from screener.storage.models import (Decision, DecisionReason, DecisionTag, Reason, Record, RecordSource,
@@ -89,9 +90,10 @@ def record_data(store: Store, ids: list[int] | None = None) -> list[tuple[int, R
         return [(rec.id, to_record_data(rec)) for rec in _record_rows(s, ids)]
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, field: str = "keywords") -> Any:
     if isinstance(value, (list, tuple)):
-        return "; ".join(str(v) for v in value)
+        # joined so that the CSV reader splits the cell back into the same items
+        return join_list(value, field)
     if isinstance(value, dict):
         import json
 
@@ -122,7 +124,7 @@ def records_table(store: Store, ids: list[int] | None = None) -> tuple[list[str]
                          "pub_type": rec.pub_type, "language": rec.language, "_extra": extra})
     extra_cols = [k for k in extra_keys if k not in RECORD_COLUMNS]
     columns = RECORD_COLUMNS + extra_cols
-    table = [[_cell(r[c]) for c in RECORD_COLUMNS] + [_cell(r["_extra"].get(k)) for k in extra_cols] for r in rows]
+    table = [[_cell(r[c], c) for c in RECORD_COLUMNS] + [_cell(r["_extra"].get(k)) for k in extra_cols] for r in rows]
     return columns, table
 
 

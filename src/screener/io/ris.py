@@ -1,0 +1,215 @@
+"""RIS files (EndNote, Zotero, Mendeley, Scopus, Ovid, ProQuest, Embase, PubMed via EndNote...).
+
+One linear pass over the lines. We count record starts ourselves (every ``TY`` line starts a
+record), so a malformed record becomes a :class:`RecordError` instead of vanishing. Quirks that
+must not lose records: a BOM, CRLF or CR line ends, a missing final ``ER``, ``TY - X`` with one
+space, ``TY  -`` with no value, a tab before the dash, 4-letter tags (``PMID  - ``), header
+lines before the first record ("Provider: ...", "1."), continuation lines.
+
+Continuation lines: for the list tags (authors, keywords, URLs, addresses) each line is one
+more item, as EndNote writes them; for any other tag the value keeps its line breaks.
+
+Rejected: a record with no title, abstract or DOI/PMID/arXiv id (see
+:func:`screener.io.tagged.rejection`), and tagged lines that come after an ``ER`` without a new
+``TY`` (a record whose start tag is missing).
+"""
+
+from __future__ import annotations
+
+import re
+
+import rispy
+
+from screener.core.errors import FileFormatError
+from screener.core.records import ParsedFile, RecordData, RecordError
+from screener.io.tagged import (
+    Fields,
+    add,
+    arxiv_from,
+    doi_of,
+    first_url,
+    head,
+    join_pages,
+    pmid_from_accession,
+    rejection,
+    split_lines,
+    year_of,
+)
+from screener.io.normalize import normalize_pmid
+from screener.io.text import clean
+
+# Which tag each core field comes from, in order of preference; the writer uses the first.
+TITLE = ("TI", "T1")
+ABSTRACT = ("AB", "N2")
+AUTHORS = ("AU", "A1")
+YEAR = ("PY", "Y1")
+JOURNAL = ("JF", "JO", "T2", "JA", "J2")
+VOLUME = ("VL", "VO")
+ISSUE = ("IS", "CP")
+DOI = ("DO",)
+URL = ("UR",)
+#: A PubMed id: its own (non-standard, but real exporters write it) tag, or, as EndNote does,
+#: an accession number in a record from database PubMed/NLM.
+PMID_TAG = "PMID"
+ACCESSION = "AN"
+DATABASES = ("DB", "DP")
+
+#: Tags whose continuation lines are further items, not more text of the same item.
+LIST_TAGS = frozenset(set(rispy.LIST_TYPE_TAGS) - {"N1"} | {"AD"})
+
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_TAGS2 = frozenset(a + b for a in _UPPER for b in _UPPER + "0123456789")
+# Tags we also accept in loose spellings (one space, a tab, no value): the standard ones.
+_KNOWN = frozenset(rispy.TAG_KEY_MAPPING) | {"PMID", "ER", "TY", "VO", "CP", "CT", "BT", "ED", "J1",
+                                            "L3", "LK", "M2", "U1", "U2", "U3", "U4", "U5", "Y2"}
+_LOOSE = re.compile(r"([A-Z][A-Z0-9]|PMID)[ \t]{0,3}-(?:[ \t]+(.*))?$")
+_NO_TY = "tagged lines without a 'TY  - ' line to start their record"
+_SNIFF = re.compile(r"^TY[ \t]{1,2}-", re.MULTILINE)
+
+
+def sniff(text: str) -> bool:
+    """True when the start of ``text`` has a RIS record start (``TY  - ``)."""
+    return _SNIFF.search(head(text)) is not None
+
+
+def tag_of(line: str) -> tuple[str, str] | None:
+    """``(tag, value)`` when ``line`` is a RIS tag line, else None (a continuation or noise)."""
+    if line[2:5] == "  -" and line[:2] in _TAGS2:
+        rest = line[5:]
+        if not rest or rest[0] == " ":
+            return line[:2], rest.strip()
+        if rest.isspace():
+            return line[:2], ""
+    m = _LOOSE.match(line.rstrip())
+    if m and m.group(1) in _KNOWN:
+        return m.group(1), (m.group(2) or "").strip()
+    return None
+
+
+def parse(text: str, path: str) -> ParsedFile:
+    """Parse RIS ``text`` read from ``path``; see the module docstring for what is rejected."""
+    records: list[RecordData] = []
+    errors: list[RecordError] = []
+    values: dict[str, list[str]] | None = None  # the record being read
+    start = 0
+    ended = False  # its ER was seen; tags before the next TY still belong to it (Ovid's NL)
+    trail: dict[str, list[str]] | None = None  # tags after an ER, or before the first TY
+    trail_start = 0
+    last: str | None = None
+    hint = ""
+
+    def close() -> None:
+        nonlocal hint
+        assert values is not None
+        if not hint and values.get("DB"):
+            hint = values["DB"][0]
+        if values.keys() <= {"TY"}:
+            errors.append(RecordError(start, "empty record (nothing but its TY line)"))
+            return
+        record = to_record(values, start)
+        reason = rejection(record)
+        if reason:
+            errors.append(RecordError(start, reason))
+        else:
+            records.append(record)
+
+    def finish() -> None:
+        # Called at a TY or at the end: what came after the last ER joins its record.
+        if values is not None:
+            if trail:
+                for tag, vals in trail.items():
+                    values.setdefault(tag, []).extend(vals)
+            close()
+        elif trail is not None:
+            errors.append(RecordError(trail_start, _NO_TY))
+
+    for no, line in enumerate(split_lines(text), 1):
+        if line[2:5] == "  -" and line[:2] in _TAGS2 and (len(line) == 5 or line[5] == " "):
+            tag, value = line[:2], line[6:].strip()
+        elif not line or line.isspace():
+            continue
+        else:
+            found = tag_of(line)
+            if found is None:
+                # A continuation line, or noise outside records ("Provider: ...", "1.").
+                target = trail if trail is not None else None if ended else values
+                if target is not None and last is not None:
+                    _continue(target, last, line)
+                continue
+            tag, value = found
+        if tag == "TY":
+            finish()
+            values, start, ended, trail, last = {"TY": [value]}, no, False, None, "TY"
+            continue
+        if tag == "ER":
+            if trail is not None:
+                # Tags after an ER closed by another ER: a record whose TY line is missing.
+                if values is not None:
+                    close()
+                errors.append(RecordError(trail_start, _NO_TY))
+                values, trail = None, None
+            ended, last = True, None
+            continue
+        if values is None or ended:
+            if trail is None:
+                trail, trail_start = {}, no
+            target = trail
+        else:
+            target = values
+        last = tag
+        if value:
+            if not value.isprintable():
+                value = clean(value)
+            found_values = target.get(tag)
+            if found_values is None:
+                target[tag] = [value]
+            else:
+                found_values.append(value)
+    finish()
+    if not records and not errors:
+        raise FileFormatError(path, "no RIS records found (no line starts with 'TY  - ')")
+    return ParsedFile(path=path, format="ris", encoding="", records=tuple(records),
+                      errors=tuple(errors), source_hint=hint)
+
+
+def to_record(values: dict[str, list[str]], line: int) -> RecordData:
+    """Map one record's tags onto RecordData; what is not taken goes to ``extra``."""
+    f = Fields(values)
+    title = f.text(*TITLE)
+    abstract = f.paragraphs(*ABSTRACT)
+    authors = tuple(f.all(*AUTHORS))
+    year = f.derived(YEAR, year_of)
+    journal = f.text(*JOURNAL)
+    volume = f.text(*VOLUME)
+    issue = f.text(*ISSUE)
+    pages = join_pages(f.text("SP"), f.text("EP"))
+    doi = f.derived(DOI, doi_of)
+    pmid = f.derived((PMID_TAG,), pmid_of) or pmid_from_accession(f, ACCESSION, DATABASES)
+    url = f.derived(URL, first_url)
+    keywords = tuple(f.all("KW"))
+    pub_type = f.text("TY")
+    language = f.text("LA")
+    arxiv = arxiv_from(doi, url, journal)
+    return RecordData(
+        title=title, abstract=abstract, authors=authors, year=int(year) if year else None,
+        journal=journal, volume=volume, issue=issue, pages=pages, doi=doi, pmid=pmid,
+        arxiv_id=arxiv, url=url, keywords=keywords, pub_type=pub_type, language=language,
+        extra=f.extra(), line=line,
+    )
+
+
+def _continue(values: dict[str, list[str]], tag: str, line: str) -> None:
+    text = line.strip()
+    if not text.isprintable():
+        text = clean(text)
+    items = values.get(tag)
+    if tag in LIST_TAGS or not items:
+        add(values, tag, text)
+    else:
+        items[-1] = f"{items[-1]}\n{text}"
+
+
+def pmid_of(value: str) -> str:
+    """The PubMed id of a ``PMID`` tag value (digits on its first line)."""
+    number = value.split("\n", 1)[0].strip()
+    return normalize_pmid(number) if number.isdigit() else ""

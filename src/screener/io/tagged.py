@@ -1,0 +1,249 @@
+"""What the line-tagged formats (RIS, MEDLINE, Web of Science, EndNote .enw) share.
+
+Each reader splits its file into records of ``tag -> [values]`` (values in file order) and hands
+them to :class:`Fields`, which takes the values that have a column of their own in
+:class:`~screener.core.records.RecordData`; whatever is left becomes ``extra``, under the
+file's own tag. A value is *taken* (removed from what becomes extra) only when the writer of the
+same format writes it back exactly; otherwise it stays in ``extra`` as written and the core
+field is derived from it. So "1948/07//" gives ``year=1948`` and stays in ``extra["PY"]``,
+while "2019" is simply taken. That keeps import -> export -> import free of losses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from screener.core.records import RecordData
+from screener.io.normalize import normalize_arxiv, normalize_doi, normalize_pmid, parse_year
+from screener.io.text import clean, squash
+
+#: Database names that mean "this accession number is a PubMed id".
+PUBMED_NAMES = frozenset({"pubmed", "medline", "nlm", "pubmed/medline", "ncbi pubmed"})
+
+NO_CONTENT = "record has no title, abstract or identifier (DOI, PMID, arXiv id)"
+
+_PLAIN_DOI = re.compile(r"10\.\d{4,9}/\S+")
+_DOI_TRAIL = frozenset(".,;)]}>\"'")
+_DASHES = re.compile(r"\s*[-\u2010-\u2015\u2212]+\s*")
+_URL = re.compile(r"(?:https?|ftp)://\S+|www\.\S+", re.IGNORECASE)
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines of ``text`` for any line ending (LF, CRLF, lone CR); a leading BOM is dropped.
+
+    Callers strip each line, which also removes the CR of CRLF endings; splitting on LF only
+    keeps this fast and leaves Unicode line separators inside values alone.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\n" not in text and "\r" in text:
+        return text.split("\r")
+    return text.split("\n")
+
+
+def head(text: str, size: int = 4096) -> str:
+    """The start of ``text`` that the cheap ``sniff`` functions look at."""
+    return text[:size].lstrip("\ufeff")
+
+
+def add(values: dict[str, list[str]], tag: str, value: str) -> None:
+    found = values.get(tag)
+    if found is None:
+        values[tag] = [value]
+    else:
+        found.append(value)
+
+
+def join_pages(start: str, end: str = "") -> str:
+    """``start-end`` with any dash or spacing between them made one hyphen, and no loose dashes."""
+    if start.isalnum() and (not end or end.isalnum()):  # the usual "379", "423": nothing to tidy
+        return f"{start}-{end}" if end else start
+    start = squash(start)
+    end = squash(end)
+    pages = f"{start}-{end}" if start and end else start or end
+    return _DASHES.sub("-", pages).strip("-")
+
+
+def split_pages(pages: str) -> tuple[str, str]:
+    """The inverse of :func:`join_pages`: ``"12-15"`` -> ``("12", "15")``, ``"e0815"`` -> ``("e0815", "")``."""
+    cut = pages.find("-", 1)
+    if cut < 0:
+        return pages, ""
+    return pages[:cut], pages[cut + 1:]
+
+
+def first_url(value: str) -> str:
+    """The first URL of a value that may hold several (``"http://a; http://b"``), or the value."""
+    m = _URL.search(value)
+    return m.group(0).rstrip(";,") if m else squash(value)
+
+
+def doi_of(value: str) -> str:
+    """:func:`~screener.io.normalize.normalize_doi`, with a shortcut for a DOI already in form."""
+    if _PLAIN_DOI.fullmatch(value) and value.islower() and value[-1] not in _DOI_TRAIL:
+        return value
+    return normalize_doi(value)
+
+
+def year_of(value: str) -> str:
+    """The year in ``value`` as text ('' if none), as :func:`~screener.io.normalize.parse_year` sees it."""
+    if len(value) == 4 and value.isdigit() and "1500" <= value <= "2199":
+        return value
+    year = parse_year(value)
+    return str(year) if year else ""
+
+
+def arxiv_from(doi: str, url: str, *more: str) -> str:
+    """An arXiv id carried by a DataCite arXiv DOI, an arxiv.org URL, or a text saying arXiv."""
+    if doi.startswith("10.48550/arxiv."):
+        return normalize_arxiv(doi[len("10.48550/arxiv."):])
+    if "arxiv.org/" in url.lower():
+        return normalize_arxiv(url.split("arxiv.org/", 1)[1])
+    for text in more:
+        if text and "arxiv" in text.lower():
+            found = normalize_arxiv(text.lower().split("arxiv", 1)[1])
+            if found:
+                return found
+    return ""
+
+
+def one_line(value: str) -> str:
+    """:func:`~screener.io.text.squash` for a stripped value, with a shortcut for the tidy ones."""
+    return value if value.isprintable() and "  " not in value else squash(value)
+
+
+class Fields:
+    """One record's ``tag -> values``, from which the reader takes the core fields.
+
+    Values are kept as the file wrote them (cleaned of control characters, each line
+    stripped, no empty values). What is not taken ends up in :meth:`extra`.
+    """
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict[str, list[str]]):
+        self.values = values
+
+    def text(self, *tags: str) -> str:
+        """The first value of the first of ``tags`` present, taken, on one line."""
+        for tag in tags:
+            found = self.values.get(tag)
+            if found:
+                return one_line(self._pop(tag, 0))
+        return ""
+
+    def paragraphs(self, *tags: str) -> str:
+        """Like :meth:`text`, but line breaks the file had inside the value are kept."""
+        for tag in tags:
+            found = self.values.get(tag)
+            if found:
+                value = self._pop(tag, 0)
+                if "\n" not in value:
+                    return one_line(value)
+                return "\n".join(s for s in (squash(p) for p in value.split("\n")) if s)
+        return ""
+
+    def all(self, *tags: str) -> list[str]:
+        """All values of all of ``tags``, taken, in tag order."""
+        out: list[str] = []
+        for tag in tags:
+            found = self.values.pop(tag, None)
+            if found:
+                out.extend([v if v.isprintable() and "  " not in v else squash(v) for v in found])
+        return out
+
+    def first_present(self, *tags: str) -> list[str]:
+        """All values of the first of ``tags`` present (the others stay for extra)."""
+        for tag in tags:
+            if self.values.get(tag):
+                return self.all(tag)
+        return []
+
+    def derived(self, tags: Iterable[str], extract: Callable[[str], str],
+                canonical: Callable[[str], str] | None = None) -> str:
+        """The first value of ``tags`` (in order) from which ``extract`` gets something.
+
+        That value is taken only when ``canonical(result)`` writes it back exactly; otherwise
+        it stays in extra as the file wrote it, and the result is derived from it.
+        """
+        for tag in tags:
+            found = self.values.get(tag)
+            if not found:
+                continue
+            for i, raw in enumerate(found):
+                result = extract(raw)
+                if result:
+                    if (canonical(result) if canonical else result) == raw:
+                        self._pop(tag, i)
+                    return result
+        return ""
+
+    def peek(self, *tags: str) -> str:
+        """The first value of the first of ``tags`` present, left in place."""
+        for tag in tags:
+            found = self.values.get(tag)
+            if found:
+                return found[0]
+        return ""
+
+    def extra(self) -> dict[str, str | list[str]]:
+        return {tag: (vals[0] if len(vals) == 1 else vals) for tag, vals in self.values.items() if vals}
+
+    def _pop(self, tag: str, index: int) -> str:
+        found = self.values[tag]
+        value = found.pop(index)
+        if not found:
+            del self.values[tag]
+        return value
+
+
+def pmid_from_accession(fields: Fields, accession: str, databases: tuple[str, ...]) -> str:
+    """A PubMed id kept as an accession number by a record whose database is PubMed/MEDLINE.
+
+    EndNote writes PubMed records that way (RIS ``AN`` + ``DP - NLM``). The pair is taken only
+    in the exact form our writers use (the id alone, database "PubMed").
+    """
+    number = fields.peek(accession)
+    if not number.isdigit():
+        return ""
+    for db in databases:
+        name = fields.peek(db)
+        if name.strip().lower() in PUBMED_NAMES:
+            pmid = normalize_pmid(number)
+            if pmid == number and name == "PubMed" and len(fields.values[accession]) == 1 \
+                    and len(fields.values[db]) == 1:
+                fields.values.pop(accession)
+                fields.values.pop(db)
+            return pmid
+    return ""
+
+
+def rejection(record: RecordData) -> str:
+    """Why a record cannot be imported, or ''.
+
+    A record is rejected when it has no title, no abstract and no DOI/PMID/arXiv id: there is
+    nothing to screen and nothing to find it by. Every other record is imported, however
+    sparse, so that counts stay honest.
+    """
+    if record.title or record.abstract or record.doi or record.pmid or record.arxiv_id:
+        return ""
+    return NO_CONTENT
+
+
+def value_lines(value: str) -> list[str]:
+    """The lines a writer puts out for one value (a multi-line value keeps its breaks)."""
+    lines = [s for s in (clean(part).strip() for part in str(value).split("\n")) if s]
+    return lines
+
+
+def extra_items(extra: dict, valid: Callable[[str], bool]) -> list[tuple[str, str]]:
+    """``(tag, value)`` pairs of ``extra`` whose key is a tag of the format being written."""
+    out: list[tuple[str, str]] = []
+    for key, value in extra.items():
+        if not valid(key):
+            continue
+        for item in (value if isinstance(value, (list, tuple)) else [value]):
+            if item is not None and str(item).strip():
+                out.append((key, str(item)))
+    return out
