@@ -99,6 +99,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_reviewer_list)
 
+    p = sub.add_parser("fulltext", help="attach a full-text PDF or mark it not retrieved")
+    p.add_argument("project")
+    p.add_argument("record_id", type=int)
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--attach", metavar="FILE.pdf")
+    g.add_argument("--not-retrieved", action="store_true")
+    p.add_argument("--by", default="", metavar="NAME")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_fulltext)
+
+    p = sub.add_parser("demo", help="build the demo project and open it")
+    p.add_argument("path", nargs="?")
+    p.add_argument("--no-gui", action="store_true")
+    p.add_argument("--reviewer", default=None)
+    p.set_defaults(func=cmd_demo)
+
     p = sub.add_parser("gui", help="open the desktop app")
     p.add_argument("project", nargs="?")
     p.add_argument("--reviewer", default=None)
@@ -232,4 +248,33 @@ def cmd_gui(args) -> int:
     argv = [args.project] if args.project else []
     if args.reviewer:
         argv += ["--reviewer", args.reviewer]
+    return gui_main(argv)
+
+
+def cmd_fulltext(args) -> int:
+    from screener.services.fulltext import attach_pdf, mark_not_retrieved
+
+    with _open(args.project) as store:
+        if args.attach:
+            info = attach_pdf(store, args.record_id, args.attach, added_by=args.by)
+        else:
+            info = mark_not_retrieved(store, args.record_id, by=args.by)
+    if args.json:
+        _json_out({"record_id": info.record_id, "status": info.status, "file": str(info.path or ""),
+                   "sha256": info.sha256})
+    else:
+        _err(f"record {info.record_id}: {info.status}" + (f" ({info.path})" if info.path else ""))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from screener.services.demo import build_demo
+
+    path = build_demo(args.path)
+    if args.no_gui:
+        print(path)
+        return 0
+    from screener.cli.main import gui_main
+
+    argv = [str(path)] + (["--reviewer", args.reviewer] if args.reviewer else [])
     return gui_main(argv)
