@@ -60,12 +60,12 @@ def test_import_status_decide_export(project, tmp_path):
     assert st["by_reviewer"]["ana"]["title_abstract"] == 2
     out = tmp_path / "records.csv"
     run("export", str(project), "--table", "records", "--out", str(out))
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
     assert rows[0]["record_id"] == "1" and rows[0]["doi"] == "10.1038/s41467-024-44824-z"
     assert rows[0]["sources"] == "PubMed" and rows[0]["authors"] == "Ma, Jun; Wang, Bo"
     dec = tmp_path / "decisions.csv"
     run("export", str(project), "--table", "decisions", "--out", str(dec))
-    assert len(list(csv.DictReader(dec.open(encoding="utf-8")))) == 3
+    assert len(list(csv.DictReader(dec.read_text(encoding="utf-8").splitlines()))) == 3
 
 
 def test_user_errors_are_one_line_exit_1(project, tmp_path):

@@ -103,6 +103,7 @@ class ParsedFile:
     source_hint: str = ""
     search_date: str = ""
     query: str = ""
+    sha256: str = ""
 
     @property
     def found(self) -> int:

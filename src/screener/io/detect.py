@@ -53,7 +53,7 @@ def detect_format(data: bytes, path: str, encoding: str | None = None) -> str:
 
     Raises :class:`FileFormatError` for empty, binary or unrecognisable files.
     """
-    if not data.strip():
+    if not data or data.isspace():
         raise FileFormatError(path, "the file is empty")
     if data[:4] == b"PK\x03\x04":
         return _zip_format(data, path)

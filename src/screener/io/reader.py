@@ -47,24 +47,26 @@ def read_file(path: str | Path, format: str | None = None, encoding: str | None 
         size = p.stat().st_size
         if size > MAX_BYTES:
             raise FileFormatError(str(p), f"file is too large ({size} bytes) for a reference export")
-        data = p.read_bytes()
+        return read_bytes(p.read_bytes(), str(p), format=format, encoding=encoding, progress=progress)
     except FileNotFoundError:
         raise FileFormatError(str(p), "no such file") from None
     except IsADirectoryError:
         raise FileFormatError(str(p), "is a folder, not a file") from None
     except PermissionError:
         raise FileFormatError(str(p), "permission denied") from None
-    return read_bytes(data, str(p), format=format, encoding=encoding, progress=progress)
 
 
 def read_bytes(data: bytes, path: str, format: str | None = None, encoding: str | None = None,
                progress: Progress | None = None) -> ParsedFile:
     """Parse ``data`` as read from ``path`` (the path names it in messages and hints the format)."""
+    import hashlib
+
     from screener.io.detect import detect_format
     from screener.io.text import decode_bytes
 
-    if not data.strip():
+    if not data or data.isspace():
         raise FileFormatError(path, "the file is empty")
+    digest = hashlib.sha256(data).hexdigest()
     fmt = canonical_format(format) if format else detect_format(data, path, encoding)
     module = importlib.import_module(f"screener.io.{FORMATS[fmt]}")
     checkpoint(progress, 0, 0, f"reading {Path(path).name} as {fmt}")
@@ -75,4 +77,4 @@ def read_bytes(data: bytes, path: str, format: str | None = None, encoding: str 
         text, enc = decode_bytes(data, path, encoding)
         parsed = module.parse(text, path, fmt) if FORMATS[fmt] == "tabular" else module.parse(text, path)
     checkpoint(progress)
-    return replace(parsed, path=path, format=fmt, encoding=enc)
+    return replace(parsed, path=path, format=fmt, encoding=enc, sha256=digest)

@@ -41,7 +41,7 @@ def decode_bytes(data: bytes, path: str, encoding: str | None = None) -> tuple[s
     A BOM decides first, then strict UTF-8. We never guess a legacy code page: mojibake would
     be imported silently, so the user is asked to name the encoding instead.
     """
-    if not data.strip():
+    if not data or data.isspace():
         raise FileFormatError(path, "the file is empty")
     if encoding:
         try:
