@@ -71,6 +71,11 @@ def decode_bytes(data: bytes, path: str, encoding: str | None = None) -> tuple[s
         ) from None
 
 
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a character that :func:`clean` would remove."""
+    return _CONTROL.search(text) is not None
+
+
 def clean(text: str) -> str:
     """Remove NUL and other control characters that no bibliographic field should hold."""
     return _CONTROL.sub("", text) if text else text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from screener.core.errors import UserError
 from screener.core.progress import Progress, checkpoint
 from screener.core.records import ParsedFile, RecordData
 from screener.io import read_file
-from screener.io.text import clean
+from screener.io.text import clean, has_control
 from screener.services.dto import FileImport, ImportSummary
 from screener.storage.models import Record, RecordSource, Source, utcnow
 from screener.storage.session import Store
@@ -44,6 +45,11 @@ def import_files(store: Store, paths: Sequence[str | Path], source: str | None =
     return ImportSummary(tuple(results))
 
 
+_RECORD_COLUMNS = ("id", "title", "abstract", "authors", "year", "journal", "volume", "issue", "pages", "doi",
+                   "pmid", "arxiv_id", "url", "keywords", "pub_type", "language", "extra", "created_at")
+_JSON_COLUMNS = frozenset({"authors", "keywords", "extra"})
+
+
 def import_parsed(store: Store, pf: ParsedFile, source: str | None = None, source_type: str = "database",
                   imported_by: str = "", progress: Progress | None = None) -> FileImport:
     """Write one parsed file as a source with its records, in one transaction."""
@@ -52,8 +58,6 @@ def import_parsed(store: Store, pf: ParsedFile, source: str | None = None, sourc
     name = source or pf.source_hint or Path(pf.path).stem
     errors = [e.as_dict() for e in pf.errors]
     total = len(pf.records)
-    records_t, origins_t = Record.__table__, RecordSource.__table__
-    now = utcnow()
     with store.unit() as s:
         src = Source(file_name=Path(pf.path).name, sha256=digest, format=pf.format, encoding=pf.encoding,
                      name=name, source_type=stype, search_date=pf.search_date, query=pf.query, found=pf.found,
@@ -62,25 +66,38 @@ def import_parsed(store: Store, pf: ParsedFile, source: str | None = None, sourc
         s.flush()
         conn = s.connection()
         ids = _reserve_ids(conn, total)
-        # Core executemany with ids assigned here: several times faster than ORM inserts that
-        # return each new id, which matters for 100k-record exports.
+        insert_records, insert_origins = _bulk_statements(conn.dialect.paramstyle)
+        now = utcnow()
+        stamp = now if conn.dialect.name == "postgresql" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
+        # Driver-level executemany with ids assigned here and JSON encoded once: the ORM's
+        # per-row bookkeeping would dominate a 100k-record import otherwise.
+        dumps = json.dumps
         for start in range(0, total, _BATCH):
             checkpoint(progress, start, total, f"importing {Path(pf.path).name}")
             chunk = pf.records[start:start + _BATCH]
             rows = []
             for i, r in enumerate(chunk):
                 row = record_row(r)
-                row["id"], row["created_at"] = ids[start + i], now
-                rows.append(row)
-            conn.execute(records_t.insert(), rows)
-            conn.execute(origins_t.insert(), [
-                {"record_id": ids[start + i], "source_id": src.id, "position": start + i, "line": r.line}
-                for i, r in enumerate(chunk)
-            ])
+                row["id"], row["created_at"] = ids[start + i], stamp
+                rows.append(tuple(dumps(row[c], ensure_ascii=False) if c in _JSON_COLUMNS else row[c]
+                                  for c in _RECORD_COLUMNS))
+            conn.exec_driver_sql(insert_records, rows)
+            conn.exec_driver_sql(insert_origins, [(ids[start + i], src.id, start + i, r.line)
+                                                  for i, r in enumerate(chunk)])
         checkpoint(progress, total, total, f"imported {Path(pf.path).name}")
         source_id = src.id
     return FileImport(pf.path, pf.format, pf.encoding, name, stype, pf.found, total, len(pf.errors),
                       tuple(errors), source_id)
+
+
+def _bulk_statements(paramstyle: str) -> tuple[str, str]:
+    mark = "?" if paramstyle == "qmark" else "%s"
+
+    def stmt(table: str, columns: Sequence[str]) -> str:
+        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+
+    return (stmt("records", _RECORD_COLUMNS),
+            stmt("record_sources", ("record_id", "source_id", "position", "line")))
 
 
 def _reserve_ids(conn, n: int) -> list[int]:
@@ -126,21 +143,38 @@ def _clean_list(items) -> list[Any]:
     return [clean(x) if type(x) is str else _jsonable(x) for x in items]
 
 
-def record_row(r: RecordData) -> dict[str, Any]:
-    """Column values of a new record row.
+_TEXT_FIELDS = ("title", "abstract", "journal", "volume", "issue", "pages", "doi", "pmid", "arxiv_id", "url",
+                "pub_type", "language")
 
-    Readers clean their text already; this second pass guards the database (PostgreSQL refuses
-    NUL) against any reader or caller that did not. It is written out field by field because
-    it runs once per imported record.
+
+def record_row(r: RecordData) -> dict[str, Any]:
+    """Column values of a new record row (``id`` and ``created_at`` are added by the caller).
+
+    Readers clean their text already; this second look guards the database (PostgreSQL refuses
+    NUL) against any reader or caller that did not. It searches all of a record's text at once
+    and cleans field by field only when something is there, because it runs once per record.
     """
-    extra = {}
-    for k, v in r.extra.items():
-        extra[str(k)] = clean(v) if type(v) is str else (_clean_list(v) if isinstance(v, (list, tuple)) else _jsonable(v))
-    return {"title": clean(r.title), "abstract": clean(r.abstract), "authors": _clean_list(r.authors),
-            "year": r.year, "journal": clean(r.journal), "volume": clean(r.volume), "issue": clean(r.issue),
-            "pages": clean(r.pages), "doi": clean(r.doi), "pmid": clean(r.pmid), "arxiv_id": clean(r.arxiv_id),
-            "url": clean(r.url), "keywords": _clean_list(r.keywords), "pub_type": clean(r.pub_type),
-            "language": clean(r.language), "extra": extra, "duplicate_of": None, "dup_group_id": None}
+    row: dict[str, Any] = {f: getattr(r, f) for f in _TEXT_FIELDS}
+    row["year"] = r.year
+    row["authors"], row["keywords"] = list(r.authors), list(r.keywords)
+    extra = {str(k): (list(v) if isinstance(v, tuple) else v) for k, v in r.extra.items()}
+    row["extra"] = extra
+    parts = [row[f] for f in _TEXT_FIELDS]
+    parts += row["authors"] + row["keywords"]
+    for v in extra.values():
+        if type(v) is str:
+            parts.append(v)
+        elif isinstance(v, list):
+            parts.extend(x for x in v if type(x) is str)
+        else:
+            parts.append(str(v))
+    if has_control("\n".join(p for p in parts if type(p) is str)) or any(
+            type(v) not in (str, list) for v in extra.values()):
+        for f in _TEXT_FIELDS:
+            row[f] = clean(row[f])
+        row["authors"], row["keywords"] = _clean_list(row["authors"]), _clean_list(row["keywords"])
+        row["extra"] = _jsonable(extra)
+    return row
 
 
 def source_exists(store: Store, path: str | Path) -> bool:
