@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from itertools import combinations
+from itertools import chain, combinations
 
 import numpy as np
 
 from screener.dedup.normalize import Norm
 
-WINDOW = 6
+WINDOW = 5
 CAP = 40
 
 
@@ -64,24 +64,15 @@ def _block_pairs(
 
 
 def _rare_word_keys(norms: Sequence[Norm]) -> list[tuple[object, int]]:
-    df: Counter[str] = Counter()
-    words = [set(n.title.split()) for n in norms]
-    for ws in words:
-        df.update(ws)
+    # Words of one or two letters are too unspecific to identify a title.
+    words = [[w for w in set(n.title.split()) if len(w) > 2] for n in norms]
+    df = Counter(chain.from_iterable(words))
     keys = []
     for idx, ws in enumerate(words):
-        # Words of one or two letters and numbers are too unspecific on their own.
-        cands = [w for w in ws if len(w) > 2]
-        if len(cands) >= 2:
-            rare = sorted(cands, key=lambda w: (df[w], w))[:2]
-            keys.append((tuple(sorted(rare)), idx))
+        if len(ws) >= 2:
+            (_, a), (_, b) = sorted((df[w], w) for w in ws)[:2]  # ties broken by the word itself
+            keys.append(((a, b) if a < b else (b, a), idx))
     return keys
-
-
-def _first_author_key(n: Norm) -> str:
-    if not n.authors:
-        return ""
-    return min(n.authors[0], key=lambda t: (-len(t), t))
 
 
 def candidate_pairs(norms: Sequence[Norm], check: Callable[[], None] | None = None) -> np.ndarray:
@@ -109,7 +100,7 @@ def candidate_pairs(norms: Sequence[Norm], check: Callable[[], None] | None = No
 
     _block_pairs(_rare_word_keys(norms), titles, out_i, out_j)
     _block_pairs(
-        (((_first_author_key(x), x.year), i) for i, x in enumerate(norms) if x.authors and x.year),
+        (((x.first_author, x.year), i) for i, x in enumerate(norms) if x.first_author and x.year),
         titles, out_i, out_j,
     )
     _block_pairs(
@@ -125,6 +116,8 @@ def candidate_pairs(norms: Sequence[Norm], check: Callable[[], None] | None = No
     j = np.concatenate(out_j)
     lo = np.minimum(i, j)
     hi = np.maximum(i, j)
-    keep = lo != hi
-    codes = np.unique(lo[keep] * n + hi[keep])
+    codes = (lo * n + hi)[lo != hi]
+    codes.sort()
+    if len(codes):
+        codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
     return np.stack([codes // n, codes % n], axis=1)

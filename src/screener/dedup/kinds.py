@@ -39,6 +39,10 @@ _RETRACTION = re.compile(
     r"|^\W*retraction\W*$|^\W*(?:editorial\s+)?expression\s+of\s+concern",
     re.IGNORECASE,
 )
+_BRACKETS = re.compile(r"\[[^\[\]]*\]")
+# Substrings at least one of which every pattern below needs; a cheap first test.
+_CUES = ("errat", "corrig", "correct", "repl", "rejoinder", "respons", "comment", "retract",
+         "concern", "re:", "re :", "(vol", "(19", "(20")
 # Publication types as databases name them (RIS TY, PubMed PT, BibTeX entry types).
 _TYPE_KINDS = (
     ("erratum", re.compile(r"errat|corrigend|correction", re.I)),
@@ -65,31 +69,35 @@ def record_kind(title: str, pub_type: str = "") -> str:
     Bracketed notes are ignored first: "[Erratum appears in ...]" marks the *corrected article*,
     not an erratum.
     """
-    text = re.sub(r"\[[^\[\]]*\]", " ", title or "").strip()
-    if _ERRATUM.search(text):
-        return "erratum"
-    if _RETRACTION.search(text):
-        return "retraction"
-    if _REPLY.search(text):
-        return "reply"
-    if _COMMENT.search(text):
-        return "comment"
-    for kind, pattern in _TYPE_KINDS:
-        if pub_type and pattern.search(pub_type):
-            return kind
+    text = _BRACKETS.sub(" ", title or "").strip()
+    low = text.lower()
+    if low and any(cue in low for cue in _CUES):  # most titles have no cue at all
+        for kind, pattern in (("erratum", _ERRATUM), ("retraction", _RETRACTION),
+                              ("reply", _REPLY), ("comment", _COMMENT)):
+            if pattern.search(text):
+                return kind
+    if pub_type:
+        for kind, pattern in _TYPE_KINDS:
+            if pattern.search(pub_type):
+                return kind
     return ""
 
 
-def is_preprint(journal: str, doi: str, arxiv: str, pub_type: str = "") -> bool:
-    """True when the record is a preprint server's version of a work.
+def preprint_doi(doi: str) -> bool:
+    """True for a DOI registered by a preprint server."""
+    return bool(doi) and doi.startswith(_PREPRINT_DOI)
 
-    A record that names a real venue but carries an arXiv id (as lists of papers often do) is
-    the published version, not a preprint.
+
+def is_preprint(journal: str, doi: str, arxiv: str, pub_type: str = "") -> bool:
+    """True when the record describes a preprint rather than a published version.
+
+    The venue decides when there is one: a record naming a journal or conference but linking
+    to arXiv (as lists of papers often do) describes the published paper.
     """
-    if doi and doi.startswith(_PREPRINT_DOI):
-        return True
-    if journal and _PREPRINT_VENUE.search(journal):
-        return True
     if pub_type and re.search(r"preprint|unpublished", pub_type, re.I):
         return True
-    return bool(arxiv) and not journal.strip(" -")
+    venue = journal.strip(" -")
+    if venue:
+        return bool(_PREPRINT_VENUE.search(venue))
+    return preprint_doi(doi) or bool(arxiv)
+

@@ -14,6 +14,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from screener.core.records import RecordData
 from screener.dedup.kinds import is_preprint, record_kind
@@ -32,8 +33,9 @@ _FOLD_TABLE = str.maketrans(
     }
 )
 
+_SUBTITLE = re.compile(r"\s*[:?]\s+|\s+-{1,2}\s+|\s*--\s*|\.\s+")
 _TAGS = re.compile(r"<[^>]{1,40}>")
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_NON_ALNUM = re.compile(r"[\W_]+")  # keeps letters of every script
 # Bracketed notes that bibliographic databases append to titles: language ("[German]"),
 # publication type ("[Review] [51 refs]"), MEDLINE cross-references ("[Erratum appears in
 # ...]") and translator notes ("(author's transl)"). They say nothing about which work it is.
@@ -41,6 +43,12 @@ _BRACKET_NOTE = re.compile(r"\[[^\[\]]*\]")
 _PAREN_NOTE = re.compile(
     r"\((?:author'?s'? transl|provisional abstract|structured abstract|abstract|"
     r"english abstract|[a-z]+ text|see comments?)\)\.?",
+    re.IGNORECASE,
+)
+# The citation of the corrected article that errata carry in their titles (Web of Science
+# "(vol 360, pg 542, 2009)", Embase "(New England Journal of Medicine (2009) 360 (542-544))").
+_ERRATUM_CITATION = re.compile(
+    r"\((?:vol\.?\s*\d+\w*,?\s*(?:pg|p|pp|page)\.?\s*\w+[^()]*|[^()]{3,}\((?:19|20)\d\d\)[^()]*\([^()]*\)?[^()]*)\)?\s*$",
     re.IGNORECASE,
 )
 _TITLE_PREFIXES = re.compile(r"^(?:retracted|withdrawn)\s*[:.-]\s*", re.IGNORECASE)
@@ -54,15 +62,23 @@ _ARXIV_NEW = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
 _ARXIV_OLD = re.compile(r"\b([a-z\-]+(?:\.[a-z]{2})?/\d{7})(?:v\d+)?", re.IGNORECASE)
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/([^\s?#]+?)(?:v\d+)?(?:\.pdf)?(?:[?#].*)?$", re.I)
 _DIGITS = re.compile(r"\d+")
-_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
 
-_AUTHOR_RUN = re.compile(r"(?<=[A-Z]\.)(?=[A-Z][a-z])")  # "Tan A.Schulze A." glued authors
+_AUTHOR_RUN = re.compile(r"(?<=[A-Z]\.)(?=[A-Z](?:[a-z]|'[A-Z]))")  # "Tan A.Schulze A.O'Donnell C."
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
 _NAME_STOP = frozenset({"jr", "sr", "ii", "iii", "iv", "van", "von", "der", "den", "de", "del",
                         "da", "di", "la", "le", "du", "dos", "das", "al", "el", "et", "and"})
 _JOURNAL_STOP = frozenset({"the", "of", "and", "in", "for", "on", "de", "la", "des", "der",
-                           "und", "fur", "et", "du", "a", "an"})
-_JOURNAL_CUT = re.compile(r"\s[:=(]|[:=(]|\.\s*(?:conference|congress|meeting|supplement|abstracts?)\b", re.I)
+                           "und", "fur", "et", "du"})
+_JOURNAL_CUT = re.compile(
+    r"\s[:;=(\"]|[:;=(\"]|\s-+\s|\.\s*(?:conference|congress|meeting|supplement|abstracts?)\b", re.I
+)
+# Edition words of conference names: "50th Annual Hawaii International Conference ...".
+_EDITION = re.compile(r"^(?:\d+(?:st|nd|rd|th)?|annual|proceedings|proc|first|second|third|fourth|fifth|"
+                      r"sixth|seventh|eighth|ninth|tenth|\w+teenth|eleventh|twelfth|twenty|thirty|forty|fifty|\w+ieth)$")
+_PAGE = r"(?:[a-z]{0,4}\.?\d[\w.]*|[ivxlc]{1,8}\b)"  # "S12", "e1234", "819.e1", "xii"
+_PAGE_RANGE = re.compile(rf"(?:pp?\.|pages?\b)?\s*({_PAGE})(?:\s*(?:-+|–|to)\s*({_PAGE}))?")
+_PAGE_COUNT = re.compile(r"^\d+\s*(?:p|pp|pages?)\.?$")
 _UNKNOWN = frozenset({"", "unknown", "none", "nan", "n/a", "na", "null", "anonymous", "-", "#name?"})
 
 
@@ -72,10 +88,14 @@ class Norm:
 
     title: str  # folded, punctuation-free, single spaces
     title_main: str  # title without a leading "Label:" (equal to title when there is none)
+    title_head: str  # the part before a subtitle ("Title: subtitle" -> "title"), else ""
+    title_alts: tuple[str, ...]  # other titles the record gives (original of a translation)
     title_words: int
-    authors: tuple[frozenset[str], ...]  # name tokens per author, surnames first
+    names: tuple[str, ...]  # one string per author, as given
+    first_author: str  # the first author's surname (longest part), for blocking
     year: int | None
-    journal: tuple[str, ...]  # journal tokens without stop words
+    journal: tuple[str, ...]  # journal tokens without stop words, subtitle and suffixes
+    journal_full: tuple[str, ...]  # the same before cutting subtitles ("tripleC: Communication ...")
     volume: str
     issue: str
     first_page: str
@@ -84,19 +104,43 @@ class Norm:
     pmid: str
     arxiv: str
     url: str
-    abstract: str
+    raw_abstract: str  # the beginning of the abstract, normalised only when a pair needs it
     kind: str  # "" for an ordinary paper, else "erratum", "reply", "comment", "retraction"
     preprint: bool
-    filled: int  # number of filled fields, a cheap completeness measure
+    # Computed on first use: most records never reach a pair rule, and these two are the
+    # costliest fields to normalise.
+    _authors: tuple[frozenset[str], ...] | None = None
+    _abstract: str | None = None
+
+    @property
+    def authors(self) -> tuple[frozenset[str], ...]:
+        """Identifying name tokens per author (see :func:`author_tokens`)."""
+        if self._authors is None:
+            self._authors = tuple(t for t in map(author_tokens, self.names) if t)
+        return self._authors
+
+    @property
+    def abstract(self) -> str:
+        """Abstract key (folded, punctuation-free)."""
+        if self._abstract is None:
+            self._abstract = _key(self.raw_abstract)
+        return self._abstract
+
+
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def fold(text: str) -> str:
-    """Lower-case ASCII-ish form: accents dropped, Greek letters spelled out, dashes unified."""
+    """Lower-case ASCII-ish form: accents dropped, Greek letters spelled out, dashes unified.
+
+    Scripts without a Latin form (Cyrillic, CJK) are kept as they are.
+    """
     if not text:
         return ""
-    text = text.translate(_FOLD_TABLE)
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD_TABLE))
+    return _COMBINING.sub("", text).casefold()
 
 
 def blank(value: str | None) -> bool:
@@ -105,7 +149,9 @@ def blank(value: str | None) -> bool:
 
 
 def _strip_title_notes(title: str) -> str:
-    text = _TAGS.sub(" ", html.unescape(title)).strip()
+    text = html.unescape(title)
+    text = text.split("<ORIGINAL>", 1)[0]  # Ovid appends the original-language title here
+    text = _TAGS.sub(" ", text).strip().strip("\"'“”").strip()
     # MEDLINE puts translated titles in brackets: "[Paroxysmal nocturnal hemoglobinuria]. [French]".
     if text.startswith("["):
         end = text.find("]")
@@ -114,23 +160,59 @@ def _strip_title_notes(title: str) -> str:
             text = inner + " " + text[end + 1:] if end > 0 else inner
     text = _BRACKET_NOTE.sub(" ", text)
     text = _PAREN_NOTE.sub(" ", text)
+    text = _ERRATUM_CITATION.sub(" ", text)
     text = re.sub(r"\s+LA:\s*\w+\s*$", " ", text)  # a stray RIS language tag inside a title
     return _TITLE_PREFIXES.sub("", text.strip())
+
+
+def _key(text: str) -> str:
+    return _NON_ALNUM.sub(" ", fold(text)).strip()
 
 
 def title_key(title: str) -> str:
     """Folded title without notes and punctuation: the form titles are compared in."""
     if blank(title):
         return ""
-    return _NON_ALNUM.sub(" ", fold(_strip_title_notes(title))).strip()
+    return _key(_strip_title_notes(title))
 
 
-def title_main_key(title: str) -> str:
+def title_head_key(title: str, stripped: str | None = None) -> str:
+    """Key of the main title when a subtitle follows a colon or dash, else ''."""
+    text = _strip_title_notes(title or "") if stripped is None else stripped
+    m = _SUBTITLE.search(text, 8)
+    if not m or m.end() >= len(text):
+        return ""
+    head = _key(text[: m.start()])
+    return head if head.count(" ") >= 1 else ""
+
+
+def title_alt_keys(title: str) -> tuple[str, ...]:
+    """Keys of other titles a record gives: the original of a translated title, written as
+    "English [Original]", "Original; English" or "English <ORIGINAL> Original"."""
+    if not any(mark in title for mark in ("[", ";", "<ORIGINAL>", " = ")):
+        return ()
+    text = html.unescape(title).strip().strip("\"'“”")
+    alts = []
+    if "<ORIGINAL>" in text:
+        alts.append(text.split("<ORIGINAL>", 1)[1])
+    if not text.startswith("["):
+        for inner in re.findall(r"\[([^\[\]]+)\]", text):
+            if len(inner.split()) >= 4 and not re.match(r"(?i)\W*(erratum|comment|retract|correct|publish|see|original)", inner):
+                alts.append(inner)
+    base = _strip_title_notes(text)
+    parts = re.split(r"\s*;\s+|\s+=\s+", base)
+    if len(parts) == 2 and all(len(p.split()) >= 4 for p in parts):
+        alts.extend(parts)
+    keys = (_key(_TAGS.sub(" ", a)) for a in alts)
+    return tuple(k for k in keys if k.count(" ") >= 3)
+
+
+def title_main_key(title: str, stripped: str | None = None) -> str:
     """Title key without a leading one-word label ("RETFound: ..."), or '' when there is none."""
-    m = _LABEL.match(_strip_title_notes(title or ""))
+    m = _LABEL.match(_strip_title_notes(title or "") if stripped is None else stripped)
     if not m or len(m.group(2).split()) < 4:
         return ""
-    return _NON_ALNUM.sub(" ", fold(m.group(2))).strip()
+    return _key(m.group(2))
 
 
 def normalize_doi(value: str) -> str:
@@ -174,9 +256,12 @@ def normalize_url(value: str) -> str:
     url = value.strip().lower()
     url = re.sub(r"^[a-z]+://", "", url)
     url = re.sub(r"^www\.", "", url)
-    url = re.split(r"[?#]", url, maxsplit=1)[0].rstrip("/")
-    url = re.sub(r"(\.full)?(\.pdf)?$", "", url)
+    url, _, query = url.split("#", 1)[0].partition("?")
+    url = re.sub(r"(\.full)?(\.pdf)?$", "", url.rstrip("/"))
+    query = "&".join(q for q in query.split("&") if q and not q.startswith("utm_"))
     host, _, path = url.partition("/")
+    if query and len(path) < 8:  # "openreview.net/pdf?id=TjWdyVWBAG"
+        return f"{url}?{query}"
     # A landing page of a journal or site ("aisel.aisnet.org/cais") names no single work.
     if len(path) < 8 or path.count("/") == 0 and not re.search(r"\d{4}", path):
         return ""
@@ -185,15 +270,13 @@ def normalize_url(value: str) -> str:
 
 def split_authors(authors: tuple[str, ...] | list[str]) -> list[str]:
     """One string per author, undoing exports that glue Vancouver names ("Tan A.Schulze A.")."""
-    out: list[str] = []
-    for a in authors:
-        if blank(a):
-            continue
-        parts = _AUTHOR_RUN.split(a) if _AUTHOR_RUN.search(a) else [a]
-        out.extend(p.strip() for p in parts if p.strip())
+    out = [a.strip() for a in authors if a and a.strip() and not blank(a)]
+    if len(out) == 1 and _AUTHOR_RUN.search(out[0]):  # glued names arrive as one string
+        out = [p.strip() for p in _AUTHOR_RUN.split(out[0]) if p.strip()]
     return out
 
 
+@lru_cache(maxsize=1 << 16)
 def author_tokens(name: str) -> frozenset[str]:
     """Name tokens of one author that can identify them: surname parts and full given names.
 
@@ -201,70 +284,79 @@ def author_tokens(name: str) -> frozenset[str]:
     name order varies (``Smith, J`` / ``J. Smith`` / ``Smith J``); matching on the remaining
     tokens copes with all three orders at once.
     """
-    raw = _TAGS.sub(" ", name)
-    words = re.split(r"[\s,;]+", raw.strip())
-    toks = set()
-    for w in words:
-        if not w or _INITIALS.match(w):
-            continue
-        for t in _NON_ALNUM.split(fold(w)):
-            if len(t) >= 2 and t not in _NAME_STOP:
-                toks.add(t)
-    return frozenset(toks)
+    words = _NAME_WORD.findall(name)
+    # Initials: one to three capitals ("J", "JA", "J.-P." gives "J", "P").
+    kept = " ".join(w for w in words if not (len(w) <= 3 and w.isupper()))
+    return frozenset(t for t in _NON_ALNUM.split(fold(kept)) if len(t) >= 2 and t not in _NAME_STOP)
 
 
-def journal_tokens(journal: str) -> tuple[str, ...]:
-    """Tokens of a journal name without subtitles, conference suffixes and stop words."""
+@lru_cache(maxsize=1 << 16)
+def surname_key(name: str) -> str:
+    """The first author's surname for blocking: the longest token of the surname part."""
+    raw = name.strip()
+    if "," in raw:
+        part = raw.split(",", 1)[0]
+    else:
+        words = raw.split()
+        names = [w for w in words if not _INITIALS.match(w)]
+        if not names:
+            return ""
+        # Initials after ("Le Quintrec M") or before ("K. S. Cook") the surname; else a full
+        # name in Western order ("Bruno Abrahao").
+        initials_around = _INITIALS.match(words[-1]) or _INITIALS.match(words[0])
+        part = " ".join(names) if initials_around else names[-1]
+    toks = [t for t in _NON_ALNUM.split(fold(part)) if len(t) >= 2 and t not in _NAME_STOP]
+    return max(toks, key=len) if toks else ""
+
+
+@lru_cache(maxsize=1 << 16)
+def journal_tokens(journal: str, cut: bool = True) -> tuple[str, ...]:
+    """Tokens of a journal name without stop words and edition words ("50th Annual"), and
+    with ``cut`` also without a subtitle or conference suffix."""
     if blank(journal):
         return ()
-    text = fold(html.unescape(journal)).replace("&", " and ")
-    m = _JOURNAL_CUT.search(text)
-    if m and m.start() > 2:
+    text = _BRACKET_NOTE.sub(" ", fold(html.unescape(journal))).replace("&", " and ").strip()
+    m = _JOURNAL_CUT.search(text) if cut else None
+    if m and m.start() > 1:
         text = text[: m.start()]
-    return tuple(t for t in _NON_ALNUM.split(text) if t and t not in _JOURNAL_STOP)
+    return tuple(t for t in _NON_ALNUM.split(text) if t and t not in _JOURNAL_STOP and not _EDITION.match(t))
 
 
+@lru_cache(maxsize=1 << 16)
 def split_pages(pages: str) -> tuple[str, str]:
     """(first page, last page) as lower-case alphanumerics; "221-8" expands to ("221", "228")."""
     if blank(pages):
         return "", ""
-    text = fold(pages).strip()
-    text = re.sub(r"^(?:pp?\.?|pages?)\s*", "", text)
-    parts = re.split(r"\s*(?:-+|–|to)\s*", text, maxsplit=1)
-    first = re.sub(r"[^0-9a-z]", "", parts[0].split(":")[0].split(";")[0])
-    last = re.sub(r"[^0-9a-z]", "", parts[1].split(":")[0].split(";")[0]) if len(parts) > 1 else ""
+    text = fold(pages).strip().strip("\"'")
+    if "pagination" in text or _PAGE_COUNT.match(text):
+        return "", ""  # "(no pagination)", or a page count such as "215 p"
+    m = _PAGE_RANGE.match(text)
+    if not m:
+        return "", ""  # "Suppl-29", "t-8": no usable first page
+    first = _NON_ALNUM.sub("", m.group(1))
+    last = _NON_ALNUM.sub("", m.group(2) or "")
     first = first.lstrip("0") or first
     last = last.lstrip("0") or last
     if first.isdigit() and last.isdigit() and len(last) < len(first):
         last = first[: len(first) - len(last)] + last
-    if first in {"", "n", "na"} or "pagination" in text:
-        return "", ""
     return first, last or first
 
 
+@lru_cache(maxsize=1 << 16)
 def number_key(value: str) -> str:
     """Volume or issue reduced to its first number ("4 (1) (no pagination)" -> "4")."""
     if blank(value):
         return ""
     m = _DIGITS.search(value)
-    return m.group(0).lstrip("0") or "0" if m else fold(value).strip()
-
-
-def parse_year(value: object) -> int | None:
-    """First plausible four-digit year in ``value``."""
-    if value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    m = _YEAR.search(str(value))
-    return int(m.group(1)) if m else None
+    return (m.group(0).lstrip("0") or "0") if m else fold(value).strip()
 
 
 def normalize_record(rec: RecordData) -> Norm:
     """Everything the pair rules compare, computed once per record."""
-    title = title_key(rec.title)
-    main = title_main_key(rec.title) or title
-    authors = tuple(t for t in (author_tokens(a) for a in split_authors(rec.authors)) if t)
+    stripped = "" if blank(rec.title) else _strip_title_notes(rec.title)
+    title = _key(stripped)
+    main = title_main_key(rec.title, stripped) or title
+    names = split_authors(rec.authors)
     doi = normalize_doi(rec.doi)
     url = rec.url or ""
     if not doi and "doi.org/" in url.lower():
@@ -277,16 +369,19 @@ def normalize_record(rec: RecordData) -> Norm:
         elif doi.startswith("10.48550/arxiv."):
             arxiv = normalize_arxiv(doi.split("arxiv.", 1)[1])
     first, last = split_pages(rec.pages)
-    abstract = "" if blank(rec.abstract) else _NON_ALNUM.sub(" ", fold(rec.abstract[:1500])).strip()
+    abstract = "" if blank(rec.abstract) else rec.abstract[:700]
     journal = "" if blank(rec.journal) else rec.journal
-    values = (title, authors, rec.year, journal, rec.volume, rec.issue, first, doi, rec.pmid, abstract)
     return Norm(
         title=title,
         title_main=main,
+        title_head=title_head_key(rec.title, stripped),
+        title_alts=title_alt_keys(rec.title),
         title_words=title.count(" ") + 1 if title else 0,
-        authors=authors,
+        names=tuple(names),
+        first_author=surname_key(names[0]) if names else "",
         year=rec.year,
         journal=journal_tokens(journal),
+        journal_full=journal_tokens(journal, cut=False),
         volume=number_key(rec.volume),
         issue=number_key(rec.issue),
         first_page=first,
@@ -295,8 +390,7 @@ def normalize_record(rec: RecordData) -> Norm:
         pmid=normalize_pmid(rec.pmid),
         arxiv=arxiv,
         url=normalize_url(url),
-        abstract=abstract,
+        raw_abstract=abstract,
         kind=record_kind(rec.title, rec.pub_type),
         preprint=is_preprint(journal, doi, arxiv, rec.pub_type),
-        filled=sum(1 for v in values if v),
     )

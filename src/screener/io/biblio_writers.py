@@ -223,7 +223,7 @@ def _bibtex_entry(r: RecordData, number: int, used: set[str]) -> tuple[str, str,
 
 
 def _verbatim(value: str) -> str:
-    """A value written as is (URLs, DOIs); unbalanced braces would break the entry: encode them."""
+    """A value written as is (URLs, DOIs); unbalanced braces would break the entry: escape them."""
     depth = 0
     for m in _BRACE.finditer(value):
         depth += 1 if m.group(0) == "{" else -1
@@ -231,7 +231,7 @@ def _verbatim(value: str) -> str:
             break
     if depth == 0:
         return value
-    return value.replace("{", "%7B").replace("}", "%7D")
+    return value.replace("{", "\\{").replace("}", "\\}")  # the reader takes the backslashes off
 
 
 def _make_key(r: RecordData, number: int) -> str:

@@ -58,7 +58,8 @@ NOT_RECORDS = ("@comment", "@string", "@preamble")
 _DECODER = LatexNodes2Text(keep_braced_groups=False, math_mode="verbatim")
 _PARSING = get_default_latex_context_db()  # built once: pylatexenc would rebuild it per value
 _LATEX_HINT = re.compile(r"[\\~%]|--|``|''|[!?]`")
-_ESCAPED = re.compile(r"\{\\([_%&#$~])\}|\\([_%&#$~])")
+_ESCAPED = re.compile(r"\{\\([_%&#$~])\}|\\([_%&#$~{}])")
+_AND_ESCAPE = re.compile(r"(\sand\s+)\\", re.IGNORECASE)
 _ENTRY_START = re.compile(r"^\s*@\s*([A-Za-z]\w*)\s*[{(]", re.MULTILINE)
 
 
@@ -148,7 +149,9 @@ def entry_fields(entry: Entry, strings: dict[str, str] | None = None) -> dict[st
         if "#" in value and strings is not None:
             value = _concatenate(value, strings)
         if key == "author":
-            parts = split_multiple_persons_names(clean(value))
+            # bibtexparser's splitter drops a name's first two characters when they are an
+            # escape (``and \"{O}zt\"{u}rk``); an empty group in front keeps them.
+            parts = split_multiple_persons_names(_AND_ESCAPE.sub(r"\1{}\\", clean(value)))
         else:
             parts = [clean(value)]
         for part in parts:

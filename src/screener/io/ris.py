@@ -33,6 +33,8 @@ from screener.io.tagged import (
     pmid_from_accession,
     rejection,
     split_lines,
+    take_first,
+    take_list,
     year_of,
 )
 from screener.io.normalize import normalize_pmid
@@ -92,8 +94,9 @@ def parse(text: str, path: str) -> ParsedFile:
     errors: list[RecordError] = []
     values: dict[str, list[str]] | None = None  # the record being read
     start = 0
-    ended = False  # its ER was seen; tags before the next TY still belong to it (Ovid's NL)
-    trail: dict[str, list[str]] | None = None  # tags after an ER, or before the first TY
+    # Tags after an ER and before the next TY still belong to that record (Ovid puts NL there);
+    # tags before the first TY belong to no record.
+    trail: dict[str, list[str]] | None = None
     trail_start = 0
     last: str | None = None
     hint = ""
@@ -123,39 +126,39 @@ def parse(text: str, path: str) -> ParsedFile:
         elif trail is not None:
             errors.append(RecordError(trail_start, _NO_TY))
 
+    target: dict[str, list[str]] | None = None  # where tag lines go: the record, a trail, nowhere yet
+    tags2 = _TAGS2  # a local: this loop runs once per line of the file
     for no, line in enumerate(split_lines(text), 1):
-        if line[2:5] == "  -" and line[:2] in _TAGS2 and (len(line) == 5 or line[5] == " "):
-            tag, value = line[:2], line[6:].strip()
+        if line[2:5] == "  -" and line[:2] in tags2 and (len(line) == 5 or line[5] == " "):
+            tag = line[:2]
+            value = line[6:].strip()
         elif not line or line.isspace():
             continue
         else:
             found = tag_of(line)
             if found is None:
                 # A continuation line, or noise outside records ("Provider: ...", "1.").
-                target = trail if trail is not None else None if ended else values
                 if target is not None and last is not None:
                     _continue(target, last, line)
                 continue
             tag, value = found
-        if tag == "TY":
-            finish()
-            values, start, ended, trail, last = {"TY": [value]}, no, False, None, "TY"
+        if tag == "TY" or tag == "ER":
+            if tag == "TY":
+                finish()
+                values = target = {"TY": [value]}
+                start, trail, last = no, None, "TY"
+            else:
+                if trail is not None:
+                    # Tags after an ER closed by another ER: a record whose TY line is missing.
+                    if values is not None:
+                        close()
+                    errors.append(RecordError(trail_start, _NO_TY))
+                    values = trail = None
+                target = last = None
             continue
-        if tag == "ER":
-            if trail is not None:
-                # Tags after an ER closed by another ER: a record whose TY line is missing.
-                if values is not None:
-                    close()
-                errors.append(RecordError(trail_start, _NO_TY))
-                values, trail = None, None
-            ended, last = True, None
-            continue
-        if values is None or ended:
-            if trail is None:
-                trail, trail_start = {}, no
-            target = trail
-        else:
-            target = values
+        if target is None:
+            trail = target = {}
+            trail_start = no
         last = tag
         if value:
             if not value.isprintable():
@@ -173,28 +176,34 @@ def parse(text: str, path: str) -> ParsedFile:
 
 
 def to_record(values: dict[str, list[str]], line: int) -> RecordData:
-    """Map one record's tags onto RecordData; what is not taken goes to ``extra``."""
+    """Map one record's tags onto RecordData; what is not taken goes to ``extra``.
+
+    Written out flat, without :class:`Fields` methods where it can: this runs once per record
+    and RIS files are the big ones.
+    """
     f = Fields(values)
-    title = f.text(*TITLE)
+    title = take_first(values, TITLE)
     abstract = f.paragraphs(*ABSTRACT)
-    authors = tuple(f.all(*AUTHORS))
+    authors = tuple(take_list(values, "AU") + take_list(values, "A1"))
     year = f.derived(YEAR, year_of)
-    journal = f.text(*JOURNAL)
-    volume = f.text(*VOLUME)
-    issue = f.text(*ISSUE)
-    pages = join_pages(f.text("SP"), f.text("EP"))
-    doi = f.derived(DOI, doi_of)
-    pmid = f.derived((PMID_TAG,), pmid_of) or pmid_from_accession(f, ACCESSION, DATABASES)
-    url = f.derived(URL, first_url)
-    keywords = tuple(f.all("KW"))
-    pub_type = f.text("TY")
-    language = f.text("LA")
-    arxiv = arxiv_from(doi, url, journal)
+    journal = take_first(values, JOURNAL)
+    volume = take_first(values, VOLUME)
+    issue = take_first(values, ISSUE)
+    pages = join_pages(take_first(values, ("SP",)), take_first(values, ("EP",)))
+    doi = f.derived(DOI, doi_of) if "DO" in values else ""
+    pmid = f.derived((PMID_TAG,), pmid_of) if PMID_TAG in values else ""
+    if not pmid and ACCESSION in values:
+        pmid = pmid_from_accession(f, ACCESSION, DATABASES)
+    url = f.derived(URL, first_url) if "UR" in values else ""
+    keywords = tuple(take_list(values, "KW"))
+    pub_type = take_first(values, ("TY",))
+    language = take_first(values, ("LA",))
     return RecordData(
         title=title, abstract=abstract, authors=authors, year=int(year) if year else None,
         journal=journal, volume=volume, issue=issue, pages=pages, doi=doi, pmid=pmid,
-        arxiv_id=arxiv, url=url, keywords=keywords, pub_type=pub_type, language=language,
-        extra=f.extra(), line=line,
+        arxiv_id=arxiv_from(doi, url, journal), url=url, keywords=keywords, pub_type=pub_type,
+        language=language, extra={tag: (v[0] if len(v) == 1 else v) for tag, v in values.items()},
+        line=line,
     )
 
 

@@ -25,6 +25,8 @@ NO_CONTENT = "record has no title, abstract or identifier (DOI, PMID, arXiv id)"
 
 _PLAIN_DOI = re.compile(r"10\.\d{4,9}/\S+")
 _DOI_TRAIL = frozenset(".,;)]}>\"'")
+# Whitespace other than the plain space that str.split() splits at (NBSP, thin space, ...).
+_ODD_SPACES = tuple(c for c in map(chr, range(0x80, 0x3001)) if c.isspace())
 _DASHES = re.compile(r"\s*[-\u2010-\u2015\u2212]+\s*")
 _URL = re.compile(r"(?:https?|ftp)://\S+|www\.\S+", re.IGNORECASE)
 
@@ -109,8 +111,38 @@ def arxiv_from(doi: str, url: str, *more: str) -> str:
 
 
 def one_line(value: str) -> str:
-    """:func:`~screener.io.text.squash` for a stripped value, with a shortcut for the tidy ones."""
-    return value if value.isprintable() and "  " not in value else squash(value)
+    """:func:`~screener.io.text.squash` for a stripped value already cleaned of control characters.
+
+    Readers clean each line as they read it; this only collapses whitespace, and checks for it
+    cheaply: the long values (abstracts) are the bulk of a file.
+    """
+    if "  " in value or "\t" in value:
+        return " ".join(value.split())
+    if value.isascii() or not any(space in value for space in _ODD_SPACES):
+        return value
+    return " ".join(value.split())
+
+
+def take_first(values: dict[str, list[str]], tags: tuple[str, ...]) -> str:
+    """The first value of the first of ``tags`` present, removed from ``values``, on one line."""
+    for tag in tags:
+        found = values.get(tag)
+        if found:
+            if len(found) == 1:
+                del values[tag]
+                value = found[0]
+            else:
+                value = found.pop(0)
+            return one_line(value)
+    return ""
+
+
+def take_list(values: dict[str, list[str]], tag: str) -> list[str]:
+    """All values of ``tag``, removed from ``values``, each on one line."""
+    found = values.pop(tag, None)
+    if not found:
+        return []
+    return [one_line(v) for v in found]
 
 
 class Fields:
@@ -127,11 +159,7 @@ class Fields:
 
     def text(self, *tags: str) -> str:
         """The first value of the first of ``tags`` present, taken, on one line."""
-        for tag in tags:
-            found = self.values.get(tag)
-            if found:
-                return one_line(self._pop(tag, 0))
-        return ""
+        return take_first(self.values, tags)
 
     def paragraphs(self, *tags: str) -> str:
         """Like :meth:`text`, but line breaks the file had inside the value are kept."""
@@ -141,17 +169,14 @@ class Fields:
                 value = self._pop(tag, 0)
                 if "\n" not in value:
                     return one_line(value)
-                return "\n".join(s for s in (squash(p) for p in value.split("\n")) if s)
+                return "\n".join(s for s in map(one_line, value.split("\n")) if s)
         return ""
 
     def all(self, *tags: str) -> list[str]:
         """All values of all of ``tags``, taken, in tag order."""
-        out: list[str] = []
-        for tag in tags:
-            found = self.values.pop(tag, None)
-            if found:
-                out.extend([v if v.isprintable() and "  " not in v else squash(v) for v in found])
-        return out
+        if len(tags) == 1:
+            return take_list(self.values, tags[0])
+        return [v for tag in tags for v in take_list(self.values, tag)]
 
     def first_present(self, *tags: str) -> list[str]:
         """All values of the first of ``tags`` present (the others stay for extra)."""
@@ -167,15 +192,19 @@ class Fields:
         That value is taken only when ``canonical(result)`` writes it back exactly; otherwise
         it stays in extra as the file wrote it, and the result is derived from it.
         """
+        values = self.values
         for tag in tags:
-            found = self.values.get(tag)
+            found = values.get(tag)
             if not found:
                 continue
             for i, raw in enumerate(found):
                 result = extract(raw)
                 if result:
                     if (canonical(result) if canonical else result) == raw:
-                        self._pop(tag, i)
+                        if len(found) == 1:
+                            del values[tag]
+                        else:
+                            del found[i]
                     return result
         return ""
 

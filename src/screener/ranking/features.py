@@ -52,7 +52,7 @@ def _vectorizer(settings: FeatureSettings, analyzer: str, ngrams: tuple[int, int
         sublinear_tf=settings.sublinear_tf,
         lowercase=True,
         strip_accents="unicode",
-        dtype=np.float32,
+        dtype=np.float64,
     )
 
 
@@ -69,18 +69,18 @@ def _fit_transform(settings: FeatureSettings, analyzer: str, ngrams: tuple[int, 
         try:
             return _vectorizer(loose, analyzer, ngrams).fit_transform(texts)
         except ValueError:
-            return sparse.csr_matrix(np.ones((len(texts), 1), dtype=np.float32))
+            return sparse.csr_matrix(np.ones((len(texts), 1), dtype=np.float64))
 
 
 def build_features(texts: Sequence[str], settings: FeatureSettings | None = None) -> sparse.csr_matrix:
-    """The L2-normalised TF-IDF matrix of ``texts`` (one row per text, CSR, float32)."""
+    """The L2-normalised TF-IDF matrix of ``texts`` (one row per text, CSR, float64)."""
     settings = settings or FeatureSettings()
     texts = [t or "" for t in texts]
     if not texts:
-        return sparse.csr_matrix((0, 1), dtype=np.float32)
+        return sparse.csr_matrix((0, 1), dtype=np.float64)
     blocks = [_fit_transform(settings, "word", settings.word_ngrams, texts)]
     if settings.char_ngrams[0] > 0:
         chars = _fit_transform(settings, "char_wb", settings.char_ngrams, texts)
-        blocks.append(chars * np.float32(settings.char_weight))
-    matrix = sparse.hstack(blocks, format="csr", dtype=np.float32) if len(blocks) > 1 else blocks[0]
+        blocks.append(chars * np.float64(settings.char_weight))
+    matrix = sparse.hstack(blocks, format="csr", dtype=np.float64) if len(blocks) > 1 else blocks[0]
     return normalize(matrix, copy=False).tocsr()

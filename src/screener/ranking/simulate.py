@@ -34,13 +34,20 @@ class SimulationResult:
     prior_rows: tuple[int, ...]
     gold: tuple[int, ...]  # 0/1 label of each row
     metrics: ScreeningMetrics
-    retrain_seconds: tuple[float, ...]  # one refit + rerank per screened record
+    retrain_seconds: tuple[float, ...]  # each refit + rerank
+    screened_by_model: int  # records screened after the priors until the last include
     feature_seconds: float
     seconds: float
 
     @property
     def mean_retrain_seconds(self) -> float:
+        """Mean seconds of one refit + rerank."""
         return float(np.mean(self.retrain_seconds)) if self.retrain_seconds else 0.0
+
+    @property
+    def model_seconds_per_record(self) -> float:
+        """Refit + rerank seconds spent per record screened by model (batches share a refit)."""
+        return float(np.sum(self.retrain_seconds)) / self.screened_by_model if self.screened_by_model else 0.0
 
 
 def draw_priors(gold: Sequence[int], n_included: int, n_excluded: int, seed: int) -> list[int]:
@@ -70,13 +77,19 @@ def simulate(
     ranker: Ranker,
     gold: Sequence[int],
     prior_rows: Sequence[int],
+    batch_growth: float = 0.0,
     progress: Progress | None = None,
-) -> tuple[list[int], list[float]]:
-    """Screen the records of ``ranker`` one at a time in model order, starting from ``prior_rows``.
+) -> tuple[list[int], list[float], int]:
+    """Screen the records of ``ranker`` in model order, starting from ``prior_rows``.
 
-    Returns the full order (priors first) and the seconds each refit + rerank took. Screening
-    by model stops once every included record is found; the rest follow in the final model's
-    order.
+    After each refit the top ``max(1, batch_growth * screened)`` records of the queue are
+    screened before the next refit, except that finding an included record refits at once
+    (what the GUI's debounced background refit does; 0 = refit after every record).
+    Screening by model stops once every included record is found; the rest follow in the
+    final model's order.
+
+    Returns the full order (priors first), the seconds each refit + rerank took, and the
+    number of records screened by model (after the priors, up to the last included one).
     """
     y = np.asarray(gold, dtype=np.int64)
     n = y.size
@@ -88,23 +101,30 @@ def simulate(
     unscreened = np.ones(n, dtype=bool)
     unscreened[order] = False
     rng = np.random.default_rng(ranker.settings.seed)
-    # without priors of both classes the model cannot start: screen in file order until it can
     left_to_find = int(y[unscreened].sum())
     times: list[float] = []
+    screened_by_model = 0
     while left_to_find > 0:
         start = time.perf_counter()
         rows = np.asarray(order, dtype=np.int64)
         ranker.fit(rows, y[rows])
-        nxt = int(ranker.rank(np.flatnonzero(unscreened), rng)[0])
+        queue = ranker.rank(np.flatnonzero(unscreened), rng)
         times.append(time.perf_counter() - start)
-        order.append(nxt)
-        unscreened[nxt] = False
-        left_to_find -= int(y[nxt])
-        if progress is not None and len(order) % 50 == 0:
+        # without priors of both classes the model cannot start: the queue is then file order
+        batch = max(1, int(batch_growth * len(order)))
+        for nxt in queue[:batch]:
+            nxt = int(nxt)
+            order.append(nxt)
+            unscreened[nxt] = False
+            screened_by_model += 1
+            if y[nxt]:
+                left_to_find -= 1
+                break
+        if progress is not None:
             checkpoint(progress, len(order), n, "simulating")
     rest = np.flatnonzero(unscreened)
     order.extend(int(r) for r in ranker.rank(rest, rng))
-    return order, times
+    return order, times, screened_by_model
 
 
 def run_simulation(
@@ -115,6 +135,7 @@ def run_simulation(
     n_prior_excluded: int = 1,
     prior_rows: Sequence[int] | None = None,
     settings: RankerSettings | None = None,
+    batch_growth: float = 0.0,
     progress: Progress | None = None,
 ) -> SimulationResult:
     """Build the features of ``texts``, draw (or take) the priors and replay the screening."""
@@ -134,7 +155,7 @@ def run_simulation(
     t0 = time.perf_counter()
     ranker = Ranker(build_features(texts, settings.features), settings)
     feature_seconds = time.perf_counter() - t0
-    order, times = simulate(ranker, y, prior_rows, progress)
+    order, times, screened = simulate(ranker, y, prior_rows, batch_growth, progress)
     metrics = screening_metrics(post_prior_labels(order, y, prior_rows))
     return SimulationResult(
         order=tuple(order),
@@ -142,6 +163,7 @@ def run_simulation(
         gold=tuple(int(v) for v in y),
         metrics=metrics,
         retrain_seconds=tuple(times),
+        screened_by_model=screened,
         feature_seconds=feature_seconds,
         seconds=time.perf_counter() - start,
     )
@@ -219,6 +241,7 @@ def simulate_dataset(
     prior_rows: Sequence[int] | None = None,
     order_out: str | Path | None = None,
     settings: RankerSettings | None = None,
+    batch_growth: float = 0.0,
     progress: Progress | None = None,
 ) -> dict:
     """Replay the screening of the labeled file ``path``; the ``screener simulate --json`` document.
@@ -233,7 +256,8 @@ def simulate_dataset(
     if sum(gold) == 0:
         raise FileFormatError(str(path), "no included record (label 1): nothing to find")
     result = run_simulation(
-        texts, gold, seed, n_prior_included, n_prior_excluded, prior_rows, settings, progress
+        texts, gold, seed=seed, n_prior_included=n_prior_included, n_prior_excluded=n_prior_excluded,
+        prior_rows=prior_rows, settings=settings, batch_growth=batch_growth, progress=progress,
     )
     if order_out is not None:
         write_order_csv(order_out, result.order, result.gold, result.prior_rows)
@@ -257,6 +281,7 @@ def simulate_dataset(
         "mean_retrain_seconds": round(result.mean_retrain_seconds, 5),
         "feature_seconds": round(result.feature_seconds, 3),
         "n_retrains": len(result.retrain_seconds),
+        "model_seconds_per_record": round(result.model_seconds_per_record, 5),
         "model": (settings or RankerSettings()).as_dict() | {"seed": seed},
     }
     return doc

@@ -1,0 +1,1 @@
+"""screener.ui"""
