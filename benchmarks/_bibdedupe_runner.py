@@ -8,6 +8,8 @@ prints one JSON line ``{"seconds": ...}`` timing prep + block + match + cluster,
 span the benchmark times for screener (reading and writing files are left out on both sides).
 
 It is run with /work/bench-venv/bin/python by dedup_bench.py, so it must not import screener.
+That venv needs ``pip install bib-dedupe "pandas<3"``: bib-dedupe 0.11.0 fails under pandas 3
+on a column that is empty in every record (the demo list entries have no authors).
 """
 
 from __future__ import annotations

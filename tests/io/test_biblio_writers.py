@@ -79,7 +79,7 @@ BIBTEX_TYPES = ["article", "book", "inproceedings", "incollection", "misc", "phd
 @st.composite
 def bibtex_records(draw):
     record = draw(records(BIBTEX_TYPES, ["publisher", "note", "series", "address", "edition", "month",
-                                         "howpublished", "school", "isbn", "editor"], arxiv=ARXIV))
+                                         "howpublished", "school", "editor"], arxiv=ARXIV))
     extra = dict(record.extra, ID=draw(st.from_regex(r"[A-Za-z][A-Za-z0-9:_-]{0,12}", fullmatch=True)),
                  ENTRYTYPE=record.pub_type)
     return replace(record, extra=extra)
@@ -237,12 +237,15 @@ def test_wos_layout():
 
 
 def test_enw_layout():
-    text = write_enw([replace(SAMPLE, pub_type="Journal Article")])
+    record = replace(SAMPLE, pub_type="Journal Article", extra={})
+    text = write_enw([record, record])
     lines = text.splitlines()
     assert lines[0] == "%0 Journal Article"
     assert "%A Müller, Jörg" in lines and "%R 10.1000/abc.1" in lines and "%K screening" in lines
     assert "%M 123456" in lines and "%~ PubMed" in lines
-    assert lines[-1] == ""
+    assert "%X First." in lines and "Second." in lines  # a continuation line has no tag
+    assert text.count("\n\n%0 ") == 1 and text.endswith("\n")  # records end with a blank line
+    assert enw.parse(text, "x").records == (record, record)
 
 
 @pytest.mark.parametrize("write", [write_ris, write_bibtex, write_medline, write_enw])
@@ -255,7 +258,7 @@ def test_no_records_gives_empty_text(write):
                                               (write_enw, enw.parse)])
 def test_writers_accept_records_from_other_formats(write, parse):
     """A record from a CSV (extra keys with spaces, no pub_type) exports and reads back its core."""
-    record = RecordData(title="Title", authors=("A, B",), year=2020, doi="10.1/x",
+    record = RecordData(title="Title", authors=("A, B",), year=2020, doi="10.1000/x",
                         extra={"Notes column": "n", "screening label": "include"})
     back = parse(write([record]), "x").records[0]
-    assert (back.title, back.authors, back.year, back.doi) == ("Title", ("A, B",), 2020, "10.1/x")
+    assert (back.title, back.authors, back.year, back.doi) == ("Title", ("A, B",), 2020, "10.1000/x")

@@ -26,6 +26,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_resolve)
 
+    p = sub.add_parser("dedup", help="find duplicate records; --auto merges the sure ones")
+    p.add_argument("project")
+    p.add_argument("--auto", action="store_true")
+    p.add_argument("--by", default="", metavar="NAME")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_dedup)
+
     p = sub.add_parser("merge", help="merge the decisions of another copy of the project")
     p.add_argument("project")
     p.add_argument("other")
@@ -90,4 +97,18 @@ def cmd_merge(args) -> int:
         for stage, ids in doc["new_conflicts"].items():
             if ids:
                 print(f"new conflicts at {stage}: {', '.join(map(str, ids))}", file=sys.stderr)
+    return 0
+
+
+def cmd_dedup(args) -> int:
+    from screener.services.dedup import duplicates_by_source, find_candidates
+
+    with _open(args.project) as store:
+        doc = find_candidates(store, auto=args.auto, by=args.by)
+        doc["duplicates_by_source"] = duplicates_by_source(store)
+    if args.json:
+        _json_out(doc)
+    else:
+        print(f"{doc['candidates']} candidate pairs; merged {doc['merged']} records into {doc['groups']} groups; "
+              f"{doc['to_review']} pairs to review; {doc['links']} preprint/published links", file=sys.stderr)
     return 0

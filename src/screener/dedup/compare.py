@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Indel, Levenshtein
 from rapidfuzz.fuzz import ratio
 
 from screener.dedup.kinds import preprint_doi
@@ -100,8 +100,11 @@ def title_words_clash(a: Norm, b: Norm) -> bool:
     only_b = [w for w in wb - wa if len(w) > 2]
     if not only_a or not only_b:
         return False  # words only added or dropped: a cut or extended title
+    def close(w: str, o: str) -> bool:  # a spelling variant, or one typo in a short word
+        return Indel.normalized_similarity(w, o) >= 0.75 or Levenshtein.distance(w, o, score_cutoff=1) <= 1
+
     def unmatched(words: list[str], others: set[str]) -> int:
-        return sum(1 for w in words if not any(Indel.normalized_similarity(w, o) >= 0.75 for o in others))
+        return sum(1 for w in words if not any(close(w, o) for o in others))
     return unmatched(only_a, wb) > 0 and unmatched(only_b, wa) > 0
 
 

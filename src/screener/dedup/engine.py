@@ -56,7 +56,7 @@ class DedupResult:
 
         Built from sure pairs (and uncertain ones when ``sure_only`` is false; links never
         merge), strongest first, refusing any join that would put two different DOIs, PMIDs,
-        arXiv ids, first pages or volumes, years more than one apart, or an erratum/reply and
+        arXiv ids, first pages, volumes or issues, years more than one apart, or an erratum/reply and
         its article into one group.
         """
         wanted = {SURE} if sure_only else {SURE, UNCERTAIN}

@@ -224,6 +224,8 @@ def _bibtex_entry(r: RecordData, number: int, used: set[str]) -> tuple[str, str,
 
 def _verbatim(value: str) -> str:
     """A value written as is (URLs, DOIs); unbalanced braces would break the entry: escape them."""
+    if value.endswith("\\"):
+        value += " "  # else it escapes the closing brace; the reader strips the space
     depth = 0
     for m in _BRACE.finditer(value):
         depth += 1 if m.group(0) == "{" else -1

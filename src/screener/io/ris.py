@@ -7,11 +7,16 @@ space, ``TY  -`` with no value, a tab before the dash, 4-letter tags (``PMID  - 
 lines before the first record ("Provider: ...", "1."), continuation lines.
 
 Continuation lines: for the list tags (authors, keywords, URLs, addresses) each line is one
-more item, as EndNote writes them; for any other tag the value keeps its line breaks.
+more item, as EndNote writes them; for any other tag the value keeps its line breaks. Tags
+between an ``ER`` and the next ``TY`` still belong to the record just ended (Ovid puts ``NL``
+there). A loose ``ER -``/``TY -`` followed by prose is text, not a tag.
 
-Rejected: a record with no title, abstract or DOI/PMID/arXiv id (see
-:func:`screener.io.tagged.rejection`), and tagged lines that come after an ``ER`` without a new
-``TY`` (a record whose start tag is missing).
+Rejected, each as a :class:`RecordError` with its line:
+
+* a record with nothing but its ``TY`` line ("empty record");
+* a record with no title, abstract or DOI/PMID/arXiv id (see :func:`screener.io.tagged.rejection`);
+* tag lines with no ``TY`` before them: before the first record, or after an ``ER`` and closed by
+  another ``ER`` (a record whose start tag is missing).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import rispy
 
 from screener.core.errors import FileFormatError
 from screener.core.records import ParsedFile, RecordData, RecordError
+from screener.io.normalize import normalize_pmid
 from screener.io.tagged import (
     Fields,
     add,
@@ -37,7 +43,6 @@ from screener.io.tagged import (
     take_list,
     year_of,
 )
-from screener.io.normalize import normalize_pmid
 from screener.io.text import clean
 
 # Which tag each core field comes from, in order of preference; the writer uses the first.
@@ -65,6 +70,7 @@ _TAGS2 = frozenset(a + b for a in _UPPER for b in _UPPER + "0123456789")
 _KNOWN = frozenset(rispy.TAG_KEY_MAPPING) | {"PMID", "ER", "TY", "VO", "CP", "CT", "BT", "ED", "J1",
                                             "L3", "LK", "M2", "U1", "U2", "U3", "U4", "U5", "Y2"}
 _LOOSE = re.compile(r"([A-Z][A-Z0-9]|PMID)[ \t]{0,3}-(?:[ \t]+(.*))?$")
+_TYPE_CODE = re.compile(r"[A-Z]{2,8}")
 _NO_TY = "tagged lines without a 'TY  - ' line to start their record"
 _SNIFF = re.compile(r"^TY[ \t]{1,2}-", re.MULTILINE)
 
@@ -83,9 +89,14 @@ def tag_of(line: str) -> tuple[str, str] | None:
         if rest.isspace():
             return line[:2], ""
     m = _LOOSE.match(line.rstrip())
-    if m and m.group(1) in _KNOWN:
-        return m.group(1), (m.group(2) or "").strip()
-    return None
+    if m is None or m.group(1) not in _KNOWN:
+        return None
+    tag, value = m.group(1), (m.group(2) or "").strip()
+    # A loose "ER - ..." or "TY - ..." could be a line of an abstract ("ER - and PR-positive
+    # tumours"): those two count only in the shape they always have.
+    if (tag == "ER" and value) or (tag == "TY" and value and not _TYPE_CODE.fullmatch(value)):
+        return None
+    return tag, value
 
 
 def parse(text: str, path: str) -> ParsedFile:

@@ -113,14 +113,17 @@ def arxiv_from(doi: str, url: str, *more: str) -> str:
 def one_line(value: str) -> str:
     """:func:`~screener.io.text.squash` for a stripped value already cleaned of control characters.
 
-    Readers clean each line as they read it; this only collapses whitespace, and checks for it
-    cheaply: the long values (abstracts) are the bulk of a file.
+    Readers clean each line as they read it; this only collapses whitespace, and cheaply: the
+    long values (abstracts) are the bulk of a file, and most need nothing or only their
+    no-break spaces made plain. An untouched value comes back as the same object.
     """
-    if "  " in value or "\t" in value:
+    if "\n" in value or "\t" in value or "\r" in value:
         return " ".join(value.split())
-    if value.isascii() or not any(space in value for space in _ODD_SPACES):
-        return value
-    return " ".join(value.split())
+    if not value.isascii():
+        for space in _ODD_SPACES:
+            if space in value:
+                value = value.replace(space, " ")
+    return value if "  " not in value else " ".join(value.split())
 
 
 def take_first(values: dict[str, list[str]], tags: tuple[str, ...]) -> str:
@@ -142,6 +145,10 @@ def take_list(values: dict[str, list[str]], tag: str) -> list[str]:
     found = values.pop(tag, None)
     if not found:
         return []
+    # Authors and keywords come by the dozen: check them all at once, fix one by one if need be.
+    joined = "|".join(found)
+    if one_line(joined) is joined:
+        return found
     return [one_line(v) for v in found]
 
 
@@ -262,17 +269,4 @@ def rejection(record: RecordData) -> str:
 
 def value_lines(value: str) -> list[str]:
     """The lines a writer puts out for one value (a multi-line value keeps its breaks)."""
-    lines = [s for s in (clean(part).strip() for part in str(value).split("\n")) if s]
-    return lines
-
-
-def extra_items(extra: dict, valid: Callable[[str], bool]) -> list[tuple[str, str]]:
-    """``(tag, value)`` pairs of ``extra`` whose key is a tag of the format being written."""
-    out: list[tuple[str, str]] = []
-    for key, value in extra.items():
-        if not valid(key):
-            continue
-        for item in (value if isinstance(value, (list, tuple)) else [value]):
-            if item is not None and str(item).strip():
-                out.append((key, str(item)))
-    return out
+    return [s for s in (clean(part).strip() for part in str(value).split("\n")) if s]

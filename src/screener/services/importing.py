@@ -42,7 +42,19 @@ def import_files(store: Store, paths: Sequence[str | Path], source: str | None =
     parsed = [read_file(p, format=format, encoding=encoding, progress=progress) for p in paths]
     results = [import_parsed(store, pf, source=source, source_type=stype, imported_by=imported_by,
                              progress=progress) for pf in parsed]
+    if results and _auto_dedup(store):
+        from screener.services.dedup import find_candidates
+
+        find_candidates(store, auto=True, by=imported_by, progress=progress)
     return ImportSummary(tuple(results))
+
+
+def _auto_dedup(store: Store) -> bool:
+    from screener.storage.models import ProjectInfo
+
+    with store.read() as s:
+        info = s.get(ProjectInfo, 1)
+        return bool(info and info.auto_dedup)
 
 
 _RECORD_COLUMNS = ("id", "title", "abstract", "authors", "year", "journal", "volume", "issue", "pages", "doi",

@@ -264,6 +264,9 @@ class DuplicateGroup(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kept_record_id: Mapped[int] = mapped_column(Integer, index=True)
     method: Mapped[str] = mapped_column(String(32), default="auto")  # auto | manual | import
+    # The kept record's own fields before it took the group's most complete metadata, so that a
+    # split puts it back exactly as imported.
+    kept_original: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_by: Mapped[str] = mapped_column(default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

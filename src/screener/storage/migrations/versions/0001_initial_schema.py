@@ -34,6 +34,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kept_record_id', sa.Integer(), nullable=False),
     sa.Column('method', sa.String(length=32), nullable=False),
+    sa.Column('kept_original', sa.JSON(), nullable=False),
     sa.Column('created_by', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_duplicate_groups'))
