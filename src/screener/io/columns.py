@@ -84,9 +84,32 @@ class ColumnMap:
         return any(f in self.fields for f in ("title", "abstract", "doi", "pmid", "arxiv_id"))
 
 
+#: A header that starts with this always goes to ``extra`` under the rest of its name. Exports
+#: use it for extra fields whose own name would be read as a core column ("doi", "PY", "TI").
+EXTRA_PREFIX = "extra:"
+
+
+def is_field_header(name: str) -> bool:
+    """Whether a column called ``name`` would be read into a core field rather than ``extra``."""
+    key = normalize_header(name)
+    if key in _ALL_ALIASES or key in START_PAGE_KEYS or key in END_PAGE_KEYS:
+        return True
+    return False
+
+
+def extra_header(name: str) -> str:
+    """The column name under which an extra field called ``name`` is exported."""
+    return EXTRA_PREFIX + name if is_field_header(name) or name.startswith(EXTRA_PREFIX) else name
+
+
+def extra_name(header: str) -> str:
+    """The extra field a column called ``header`` is read into."""
+    return header[len(EXTRA_PREFIX):] if header.startswith(EXTRA_PREFIX) else header
+
+
 def map_columns(headers: list[str]) -> ColumnMap:
     """Assign header positions to fields; every unassigned position goes to ``extra``."""
-    norm = [normalize_header(h) for h in headers]
+    norm = [normalize_header(h) if not h.startswith(EXTRA_PREFIX) else "\x00extra" for h in headers]
     present = set(norm)
     wos = len(present & _WOS_MARKERS) >= 2 and "ty" not in present
     skip = _RIS_NOT_WOS if wos else _WOS_NOT_RIS
@@ -235,3 +258,8 @@ def join_list(items: list[str] | tuple[str, ...], field_name: str = "keywords") 
     if len(items) == 1 and ";" not in text and split_cell(text, list_mode([text], field_name)) != items:
         return text + ";"
     return text
+
+
+_ALL_ALIASES = frozenset(_alias_key(a) for aliases in FIELD_ALIASES.values() for a in aliases)
+START_PAGE_KEYS = frozenset(_alias_key(a) for a in START_PAGE)
+END_PAGE_KEYS = frozenset(_alias_key(a) for a in END_PAGE)

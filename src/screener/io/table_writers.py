@@ -26,7 +26,7 @@ from typing import Any
 from screener.core.errors import UserError
 from screener.core.records import CORE_FIELDS, RecordData
 from screener.io.atomic import atomic_path
-from screener.io.columns import join_list
+from screener.io.columns import join_list, extra_header
 from screener.io.text import clean
 
 _FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
@@ -118,7 +118,7 @@ def records_to_rows(records: Iterable[RecordData]) -> tuple[list[str], list[list
         for key in rec.extra:
             if key not in CORE_FIELDS:
                 extra_keys.setdefault(key, None)
-    columns = list(CORE_FIELDS) + list(extra_keys)
+    columns = list(CORE_FIELDS) + [extra_header(k) for k in extra_keys]
     rows: list[list[object]] = []
     for rec in records:
         core = rec.core_dict()

@@ -245,7 +245,7 @@ def _record(header: list[str], cells: list[str], cmap: cols.ColumnMap, modes: di
     for idx in cmap.extra:
         raw = _at(cells, idx)
         if raw:
-            extra[header[idx]] = raw
+            extra[cols.extra_name(header[idx])] = raw
     for idx in range(len(header), len(cells)):  # cells beyond the header: keep, named by position
         if cells[idx]:
             extra[f"column {idx + 1}"] = cells[idx]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from screener.core.enums import Stage
 from screener.core.errors import UserError
 from screener.core.records import RecordData
-from screener.io.columns import join_list
+from screener.io.columns import extra_header, join_list
 from screener.services.outcomes import stage_outcomes
 from screener.services.taxonomy import tag_paths
 from screener.storage.models import (Decision, DecisionReason, DecisionTag, Reason, Record, RecordSource,
@@ -122,8 +122,8 @@ def records_table(store: Store, ids: list[int] | None = None) -> tuple[list[str]
                          "sources": sources.get(rec.id, []), "duplicate_of": rec.duplicate_of,
                          "arxiv_id": rec.arxiv_id, "url": rec.url, "keywords": rec.keywords,
                          "pub_type": rec.pub_type, "language": rec.language, "_extra": extra})
-    extra_cols = [k for k in extra_keys if k not in RECORD_COLUMNS]
-    columns = RECORD_COLUMNS + extra_cols
+    extra_cols = list(extra_keys)
+    columns = RECORD_COLUMNS + [extra_header(k) for k in extra_cols]
     table = [[_cell(r[c], c) for c in RECORD_COLUMNS] + [_cell(r["_extra"].get(k)) for k in extra_cols] for r in rows]
     return columns, table
 
