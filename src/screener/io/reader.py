@@ -75,6 +75,7 @@ def read_bytes(data: bytes, path: str, format: str | None = None, encoding: str 
         enc = "xlsx"
     else:
         text, enc = decode_bytes(data, path, encoding)
+        del data  # the text is all the parser needs; a large export is hundreds of MB twice over
         parsed = module.parse(text, path, fmt) if FORMATS[fmt] == "tabular" else module.parse(text, path)
     checkpoint(progress)
     return replace(parsed, path=path, format=fmt, encoding=enc, sha256=digest)

@@ -194,11 +194,15 @@ def records_from_rows(rows: Iterable[Row], path: str, fmt: str, unquote: bool,
 
 
 def _unique_headers(cells: list[str]) -> list[str]:
-    """Header names, stripped; blank ones named by position and repeats numbered."""
+    """Header names, stripped; blank ones named by position and repeats numbered.
+
+    Inner spaces stay as they are: the header names an extra field, which must come back
+    under the same name (matching against known column names ignores spacing anyway).
+    """
     out: list[str] = []
     seen: set[str] = set()
     for i, raw in enumerate(cells):
-        name = squash(raw.lstrip("\ufeff")) or f"column {i + 1}"
+        name = clean(raw.lstrip("\ufeff")).strip() or f"column {i + 1}"
         base, n = name, 2
         while name in seen:
             name = f"{base} ({n})"
