@@ -29,7 +29,7 @@ def main(out: Path) -> list[Path]:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "settings"))
     os.environ["XDG_DATA_HOME"] = str(tmp / "data")
 
-    from screener.services import demo, fulltext, queries, screening
+    from screener.services import demo, queries, screening
     from screener.services.conflicts import unblind
     from screener.services.project import open_project, update_settings
     from screener.ui import config, theme
@@ -71,22 +71,7 @@ def main(out: Path) -> list[Path]:
                 if w.runner.idle and cond():
                     return
             time.sleep(0.005)
-        from PySide6.QtCore import QCoreApplication, QThread
-        print("runner thread ok", w.runner.thread() is QThread.currentThread(), w.runner._signals.thread() is QThread.currentThread(), file=sys.stderr)
-        from collections import Counter
-        from PySide6.QtCore import QObject
-        counts = Counter()
-        class F(QObject):
-            def eventFilter(self, obj, ev):
-                counts[(type(obj).__name__, obj.objectName(), str(ev.type()))] += 1
-                return False
-        f = F(); app.installEventFilter(f)
-        t_end = time.time() + 1
-        while time.time() < t_end:
-            app.processEvents()
-        app.removeEventFilter(f)
-        print(counts.most_common(12), file=sys.stderr)
-        raise TimeoutError(f"the window did not settle: {[(t.lane, t.done) for t in w.runner._tasks.values()]} jobs, session current {w.session.current if w.session else None}, stage {w.session.stage if w.session else None}, shown {w.screen.record_pane.shown_id}")
+        raise TimeoutError(f"the window did not settle ({w.runner.pending()} jobs running)")
 
     def shot(widget, name: str) -> None:
         app.processEvents()
@@ -182,7 +167,7 @@ def main(out: Path) -> list[Path]:
     w.close_project()
     w.new_project()
     wizard = w.dialogs["new"]
-    wizard.place.path.setText(str(tmp / "my-review.screener"))
+    wizard.place.path.setText("~/reviews/fm-ct-segmentation.screener")
     wizard.place.title.setText("Foundation models for CT segmentation")
     wizard.place.question.setPlainText("How well do foundation models segment CT images?")
     shot(wizard, "new_project.png")

@@ -84,3 +84,18 @@ def test_features_cope_with_empty_and_tiny_corpora():
 def test_record_text():
     assert record_text("Title", "Abstract", ["kw1", ""], title_weight=2) == "Title Title Abstract kw1"
     assert record_text("", "", ()) == ""
+
+
+def test_records_without_text_are_interleaved_not_last():
+    texts = ["chest x-ray deep learning"] * 2 + ["farming soil crops"] * 20 + ["", "", ""]
+    ranker = Ranker.from_texts(texts, RankerSettings(no_text_every=4, features=FeatureSettings(max_df=1.0)))
+    ranker.fit([0, 2], [1, 0])
+    order = ranker.rank(np.arange(1, 25)[np.arange(1, 25) != 2]).tolist()
+    assert order[0] == 1
+    assert [order[i] for i in (3, 7, 11)] == [22, 23, 24]
+    last = Ranker.from_texts(texts, RankerSettings(no_text_every=0, features=FeatureSettings(max_df=1.0)))
+    last.fit([0, 2], [1, 0])
+    # with interleaving off they are ranked by their score (the model's intercept) like the rest
+    rows = np.arange(3, 25)
+    ranked = last.rank(rows)
+    assert np.all(np.diff(last.scores(ranked)) <= 0)

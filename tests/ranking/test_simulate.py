@@ -101,9 +101,9 @@ def test_bad_input(tmp_path, small_csv):
 def test_ranking_beats_random_order_on_a_real_dataset(shared_data):
     # a floor, not a benchmark: random order has an expected WSS@95 of about 0
     path = shared_data / "labeled" / "Cohen_2006_NSAIDS.csv"
-    docs = [simulate_dataset(path, seed=seed) for seed in (42, 43)]
-    assert np.mean([d["wss95"] for d in docs]) > 0.5
-    assert np.mean([d["recall_at_10pct"] for d in docs]) > 0.4
+    doc = simulate_dataset(path, seed=42)
+    assert doc["wss95"] > 0.5
+    assert doc["recall_at_10pct"] > 0.4
     rng = np.random.default_rng(0)
     texts, gold = read_labeled_csv(path)
     random_wss = np.mean([screening_metrics(np.asarray(gold)[rng.permutation(len(gold))]).wss95 for _ in range(20)])

@@ -10,7 +10,6 @@ import pytest
 from screener.core.errors import UserError
 from screener.services import demo, queries, taxonomy
 from screener.services.project import get_settings, open_project
-from screener.services.reviewers import list_reviewers
 from screener.services.status import project_status
 
 

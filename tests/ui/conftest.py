@@ -10,14 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QSettings
 
-pytest.importorskip("PySide6")
-
-from PySide6.QtCore import QSettings  # noqa: E402
-
-from screener.core.records import ParsedFile, RecordData  # noqa: E402
-from screener.services.importing import import_parsed  # noqa: E402
-from screener.services.project import init_project  # noqa: E402
+from screener.core.records import ParsedFile, RecordData
+from screener.services.importing import import_parsed
+from screener.services.project import init_project
 
 HERE = Path(__file__).resolve().parent
 OFFSCREEN_NOISE = r"This plugin does not support propagateSizeHints\(\)"
@@ -28,6 +25,17 @@ def pytest_collection_modifyitems(config, items):
         if Path(str(item.fspath)).resolve().is_relative_to(HERE):
             item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
             item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def app_setup(qapp):
+    """What the app does at start: the PySide6 reference guard, and the modules jobs need
+    imported on the GUI thread."""
+    from screener.ui import pyside_fix
+    from screener.ui.preload import preload
+
+    pyside_fix.install(qapp)
+    preload()
 
 
 @pytest.fixture(autouse=True)

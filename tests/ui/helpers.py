@@ -7,7 +7,11 @@ from pathlib import Path
 
 def wait_idle(qtbot, window, extra=None, timeout: int = 10000) -> None:
     """Wait until every job of the window's runner has been delivered (and ``extra()`` holds)."""
-    qtbot.waitUntil(lambda: window.runner.idle and (extra is None or extra()), timeout=timeout)
+    def done() -> bool:
+        session_idle = window.session is None or window.session.idle
+        return session_idle and window.runner.idle and (extra is None or extra())
+
+    qtbot.waitUntil(done, timeout=timeout)
 
 
 def settle(qtbot, window) -> None:

@@ -46,6 +46,7 @@ def test_model_passes_qt_model_tester(qtmodeltester, qtbot, store, runner):
     model.data(model.index(0, 1))
     qtbot.waitUntil(lambda: runner.idle)
     model.record_changed(2)
+    model.refetch(2)
     qtbot.waitUntil(lambda: runner.idle)
     assert model.data(model.index(model.row_of(2), 4)) == "Exclude"
     model.set_ids([])
@@ -73,7 +74,9 @@ def test_decision_repaints_only_its_row(qtbot, store, runner):
     model.dataChanged.connect(lambda a, b: changed.append((a.row(), b.row())))
     model.mine[5] = "include"
     screening.decide(store, 5, "ana", "include")
-    model.record_changed(5)
+    model.record_changed(5)  # at once: the reviewer's own label
+    assert changed == [(4, 4)]
+    model.refetch(5)  # then the row's status, from the database
     qtbot.waitUntil(lambda: runner.idle)
     assert changed and all(a == b == 4 for a, b in changed)
     assert model.data(model.index(4, 4)) == "Include"

@@ -15,6 +15,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_agreement)
 
+    p = sub.add_parser("rank", help="refit the relevance model and summarise the ranking")
+    p.add_argument("project")
+    p.add_argument("--stage", default="title_abstract", type=_stage)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_rank)
+
+    p = sub.add_parser("simulate", help="replay screening of a labeled dataset with the ranking model")
+    p.add_argument("dataset")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--n-prior-included", type=int, default=1)
+    p.add_argument("--n-prior-excluded", type=int, default=1)
+    p.add_argument("--prior-rows", default=None, help="0-based rows of the dataset, comma separated")
+    p.add_argument("--order-out", default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_simulate)
+
     p = sub.add_parser("prisma", help="PRISMA 2020 counts and flow diagram")
     p.add_argument("project")
     p.add_argument("--out", default=None, help=".svg, .pdf, .png, .csv (R/Shiny template) or .json")
@@ -55,4 +71,47 @@ def cmd_prisma(args) -> int:
     elif not args.out:
         for k, v in doc.items():
             print(f"{k}: {v}")
+    return 0
+
+
+def cmd_rank(args) -> int:
+    from screener.services.ranking import rank_summary
+
+    with _open(args.project) as store:
+        doc = rank_summary(store, args.stage)
+    if args.json:
+        _json_out(doc)
+        return 0
+    print(f"{doc['n_labeled']} records decided ({doc['n_included']} relevant), {doc['n_unlabeled']} to screen")
+    print("model: " + ("fitted" if doc["model_fitted"] else "waits for at least one include and one exclude"))
+    print("next: " + ", ".join(map(str, doc["top"])))
+    st = doc["stopping"]
+    if st:
+        print(f"stopping: {'safe to stop' if st['safe_to_stop'] else 'keep screening'} "
+              f"(recall >= {st['recall_lower_bound']:.2f} at {st['confidence']:.0%} confidence)")
+    return 0
+
+
+def cmd_simulate(args) -> int:
+    from screener.core.errors import UserError
+    from screener.ranking.simulate import simulate_dataset
+
+    prior_rows = None
+    if args.prior_rows:
+        try:
+            prior_rows = [int(x) for x in args.prior_rows.split(",") if x.strip()]
+        except ValueError:
+            raise UserError(f"--prior-rows {args.prior_rows!r}: give 0-based row numbers separated by commas") from None
+    try:
+        doc = simulate_dataset(args.dataset, seed=args.seed, n_prior_included=args.n_prior_included,
+                               n_prior_excluded=args.n_prior_excluded, prior_rows=prior_rows,
+                               order_out=args.order_out)
+    except (FileNotFoundError, KeyError, ValueError) as exc:
+        raise UserError(f"{args.dataset}: {exc}") from None
+    if args.json:
+        _json_out(doc)
+    else:
+        for k in ("n_records", "n_included", "wss95", "wss100", "recall_at_10pct", "atd", "records_to_95",
+                  "records_to_100", "seconds"):
+            print(f"{k}: {doc[k]}")
     return 0

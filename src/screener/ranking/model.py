@@ -29,15 +29,21 @@ CLASSIFIERS = ("svm", "logistic", "nb")
 class RankerSettings:
     """Everything that decides the ranking; reported with every result so runs can be redone."""
 
-    model: str = "svm+nb"
+    #: chosen by benchmarks/ranking_bench.py: "svm+nb" had a slightly higher mean WSS@95 but
+    #: lost more than 0.03 to ASReview on five datasets; "svm" on none but one (Opiods, -0.04)
+    model: str = "svm"
     features: FeatureSettings = field(default_factory=FeatureSettings)
-    #: regularisation of the linear models (larger = fits the labeled records more closely)
-    svm_c: float = 0.1
-    logistic_c: float = 10.0
+    #: regularisation of the linear models (larger = fits the labeled records more closely);
+    #: svm_c and positive_ratio are the values ASReview tuned on the SYNERGY datasets
+    svm_c: float = 0.11
+    logistic_c: float = 1.0
     nb_alpha: float = 0.05
     #: the included records together weigh this many times the excluded ones: relevant
     #: records are rare and missing one costs far more than reading one more irrelevant one
-    positive_ratio: float = 10.0
+    positive_ratio: float = 9.8
+    #: every this-many-th queue position holds a record without any text (0 = rank them by
+    #: score, i.e. last): see Ranker.rank
+    no_text_every: int = 10
     #: share of queue positions given to a random record instead of the top-ranked one
     exploration: float = 0.0
     seed: int = 42
@@ -48,6 +54,8 @@ class RankerSettings:
             raise ValueError(
                 f"unknown model {self.model!r}: use {', '.join(CLASSIFIERS)} or several joined by '+'"
             )
+        if self.no_text_every < 0:
+            raise ValueError("no_text_every cannot be negative")
         if not 0.0 <= self.exploration <= 1.0:
             raise ValueError("exploration must be between 0 and 1")
 
@@ -60,9 +68,10 @@ def _sample_weights(y: np.ndarray, positive_ratio: float) -> np.ndarray:
     n_neg = y.size - n_pos
     w = np.ones(y.size, dtype=np.float64)
     if n_pos and n_neg:
-        # total weight of the negatives = n_pos / ratio (same form as ASReview's balancer)
+        # total weight of the negatives = n_pos / ratio (the form of ASReview's balancer)
         w[y == 0] = n_pos / (positive_ratio * n_neg)
-    return w
+    # mean weight 1, so that C means the same whatever the class balance
+    return w * (y.size / w.sum())
 
 
 def _standardise(values: np.ndarray) -> np.ndarray:
@@ -79,6 +88,8 @@ class Ranker:
         # (copied and re-sorted) on every refit
         self.features = sparse.csr_matrix(features, dtype=np.float64)
         self.features.sort_indices()
+        # records without any text: the model has nothing to rank them by (see rank)
+        self._no_text = np.diff(self.features.indptr) == 0
         self._models: list = []
         self._scores: np.ndarray | None = None
         #: seconds the last :meth:`fit` took (fit + scoring every record)
@@ -165,17 +176,41 @@ class Ranker:
         """``rows`` ordered most likely relevant first.
 
         Before a model exists the given order is kept (imported order; shuffle it yourself for
-        a random start). With ``exploration > 0`` that share of positions, drawn with ``rng``
-        (seeded from the settings when None), holds a random record from the rest of the queue.
+        a random start). Records without any text (no title, abstract or keywords) carry no
+        evidence: a linear model gives them its intercept, which with rare includes puts them
+        after nearly every other record, so an included one would be found last. Instead every
+        ``no_text_every``-th position holds one of them (in the given order): they are all
+        looked at early, at a bounded cost. With ``exploration > 0`` that share of positions,
+        drawn with ``rng`` (seeded from the settings when None), holds a random record from
+        the rest of the queue.
         """
         rows = np.asarray(rows, dtype=np.int64)
         if self._scores is None or rows.size == 0:
             return rows.copy()
+        every = self.settings.no_text_every
+        blank = self._no_text[rows] if every else np.zeros(rows.size, dtype=bool)
+        texts, blanks = rows[~blank], rows[blank]
         # stable sort on the negated score: ties keep the given (imported) order
-        order = rows[np.argsort(-self._scores[rows], kind="stable")]
+        order = texts[np.argsort(-self._scores[texts], kind="stable")]
+        if blanks.size:
+            order = _interleave(order, blanks, every)
         if self.settings.exploration > 0:
             order = _explore(order, self.settings.exploration, rng or np.random.default_rng(self.settings.seed))
         return order
+
+
+def _interleave(order: np.ndarray, extra: np.ndarray, every: int) -> np.ndarray:
+    """``order`` with ``extra`` at positions every-1, 2*every-1, ...; those that do not fit
+    between the ranked records go last."""
+    out = np.empty(order.size + extra.size, dtype=np.int64)
+    # the j-th extra (1-based) needs j*(every-1) ranked records before it
+    fits = extra.size if every == 1 else min(extra.size, order.size // (every - 1))
+    taken = np.zeros(out.size, dtype=bool)
+    taken[np.arange(1, fits + 1) * every - 1] = True
+    taken[out.size - (extra.size - fits) :] = True
+    out[taken] = extra
+    out[~taken] = order
+    return out
 
 
 #: exploration only touches the head of the queue: that is what a reviewer sees next, and the

@@ -26,6 +26,11 @@ from screener.ranking.metrics import ScreeningMetrics, post_prior_labels, screen
 from screener.ranking.model import Ranker, RankerSettings
 
 
+#: records screened between two refits, as a share of those screened so far (a new include
+#: refits at once): 2 % costs no measurable WSS on the benchmark and saves most refits
+DEFAULT_BATCH_GROWTH = 0.02
+
+
 @dataclass(frozen=True, slots=True)
 class SimulationResult:
     """One replayed screening: the order, the priors, the metrics and the time it took."""
@@ -135,7 +140,7 @@ def run_simulation(
     n_prior_excluded: int = 1,
     prior_rows: Sequence[int] | None = None,
     settings: RankerSettings | None = None,
-    batch_growth: float = 0.0,
+    batch_growth: float = DEFAULT_BATCH_GROWTH,
     progress: Progress | None = None,
 ) -> SimulationResult:
     """Build the features of ``texts``, draw (or take) the priors and replay the screening."""
@@ -241,7 +246,7 @@ def simulate_dataset(
     prior_rows: Sequence[int] | None = None,
     order_out: str | Path | None = None,
     settings: RankerSettings | None = None,
-    batch_growth: float = 0.0,
+    batch_growth: float = DEFAULT_BATCH_GROWTH,
     progress: Progress | None = None,
 ) -> dict:
     """Replay the screening of the labeled file ``path``; the ``screener simulate --json`` document.
@@ -283,6 +288,7 @@ def simulate_dataset(
         "n_retrains": len(result.retrain_seconds),
         "model_seconds_per_record": round(result.model_seconds_per_record, 5),
         "model": (settings or RankerSettings()).as_dict() | {"seed": seed},
+        "batch_growth": batch_growth,
     }
     return doc
 

@@ -197,11 +197,7 @@ def stopping_test(
 
     if y.size > n_records:
         raise ValueError("more records screened than there are")
-    if sample_size is not None:
-        sizes = np.array([sample_size])
-        counts = np.array([int(y[y.size - sample_size :].sum())])
-    else:
-        sizes, counts = _candidate_windows(y)
+    sizes, counts = _windows(y, sample_size)
 
     def p_value(missed: int) -> float:
         if sizes.size == 0:
@@ -228,6 +224,32 @@ def stopping_test(
         estimated_recall=estimate,
         consecutive_excluded=run,
     )
+
+
+def _windows(y: np.ndarray, sample_size: int | None) -> tuple[np.ndarray, np.ndarray]:
+    if sample_size is not None:
+        return np.array([sample_size]), np.array([int(y[y.size - sample_size :].sum())])
+    return _candidate_windows(y)
+
+
+def p_value_below_target(
+    screened_labels: Sequence[int] | np.ndarray,
+    n_records: int,
+    recall_target: float = 0.95,
+    sample_size: int | None = None,
+) -> float:
+    """Only the p-value of "recall < recall_target" (see :func:`stopping_test`): the cheap
+    part, for checking after every decision."""
+    y = np.asarray(screened_labels, dtype=np.int64)
+    n_found = int(y.sum())
+    if y.size > n_records:
+        raise ValueError("more records screened than there are")
+    if n_found == 0:
+        return 1.0 if n_records > y.size else 0.0
+    sizes, counts = _windows(y, sample_size)
+    if sizes.size == 0:
+        return 1.0
+    return float(_p_values(sizes, counts, n_records - y.size, missed_for_target(n_found, recall_target)).min())
 
 
 def _recall_bound(n_found: int, n_remaining: int, p_value, alpha: float) -> float:

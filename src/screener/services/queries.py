@@ -140,11 +140,16 @@ def search_terms(text: str) -> list[str]:
     return [p for p in (" ".join(x.split()) for x in parts) if p]
 
 
-def _search_clause(term: str):
+def _search_clause(term: str, dialect: str):
     pattern = _like(term)
     fields = [Record.title, Record.abstract, Record.journal, Record.doi, Record.arxiv_id, Record.pmid,
               cast(Record.authors, Text), cast(Record.keywords, Text)]
-    clause = or_(*(f.ilike(pattern, escape="\\") for f in fields))
+    if dialect == "sqlite":
+        # SQLite's LIKE ignores case already (for ASCII, like its lower()); ILIKE would wrap both
+        # sides in lower(), which makes a search over 100k abstracts about 2.5 times slower.
+        clause = or_(*(f.like(pattern, escape="\\") for f in fields))
+    else:
+        clause = or_(*(f.ilike(pattern, escape="\\") for f in fields))
     if term.lstrip("#").isdigit():
         clause = or_(clause, Record.id == int(term.lstrip("#")))
     return clause
@@ -167,7 +172,7 @@ def record_ids(store: Store, query: RecordQuery) -> list[int]:
                 .where(Record.duplicate_of.is_(None)))
         stmt, keep = _apply_filter(s, stmt, query.filter, stage, mine)
         for term in search_terms(query.search):
-            stmt = stmt.where(_search_clause(term))
+            stmt = stmt.where(_search_clause(term, store.dialect))
         stmt = stmt.order_by(*_order_by(query, mine))
         ids = list(s.scalars(stmt))
         if stage == Stage.FULL_TEXT.value:

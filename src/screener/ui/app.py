@@ -11,10 +11,12 @@ from PySide6.QtWidgets import QApplication
 
 from screener import __version__
 from screener.core.resources import resource
-from screener.ui import config, theme
+from screener.ui import config, pyside_fix, theme
 from screener.ui.errors import install_excepthook, setup_logging
+from screener.ui.preload import preload
 
 _translators: list[QTranslator] = []
+SWITCH_INTERVAL_S = 0.001
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -56,6 +58,10 @@ def create_app() -> QApplication:
     app.setApplicationDisplayName("screener")
     app.setDesktopFileName("screener")
     app.setWindowIcon(theme.icon("screener"))
+    pyside_fix.install(app)
+    # Workers (writes, prefetches) hold the GIL in 5 ms turns by default; a key press waiting
+    # behind one of them shows as lag. Shorter turns keep the GUI thread responsive.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     install_translations(app)
     theme.follow_system_scheme(app)
     return app
@@ -71,6 +77,8 @@ def run(argv: Sequence[str] = ()) -> int:
     window = MainWindow()
     install_excepthook(lambda: QApplication.activeWindow() or window)
     window.show()
+    app.processEvents()  # paint the window before the one-off warm-up below
+    preload()
     if args.demo:
         window.open_demo(args.project)
     elif args.project:

@@ -47,6 +47,10 @@ def setup_logging() -> Path:
         root.addHandler(handler)
         root.setLevel(logging.INFO)
         _log_file = path
+    # A library that calls logging.config.dictConfig() (import-linter does) disables every
+    # logger that exists at that moment, ours included: bugs must still reach the file.
+    for name in [n for n in logging.root.manager.loggerDict if n == "screener" or n.startswith("screener.")]:
+        logging.getLogger(name).disabled = False
     return path
 
 

@@ -7,6 +7,7 @@ other exception a bug report, and the window stays usable.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         self.start_page = StartPage()
         self.screen = ScreenView(self.runner)
         self.screen.status_message.connect(self.show_status)
+        self.screen.stage_changed.connect(lambda _stage: self._show_context() if self.ctx is not None else None)
         self.stack.addWidget(self.start_page)
         self.stack.addWidget(self.screen)
         self.setCentralWidget(self.stack)
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
         a["refresh"] = self._action(self.tr("&Refresh"), self.refresh, QKeySequence.StandardKey.Refresh)
         a["stage_ta"] = self._action(self.tr("Title/abstract stage"), partial(self.screen.set_stage, "ta"), "Ctrl+1")
         a["stage_ft"] = self._action(self.tr("Full-text stage"), partial(self.screen.set_stage, "ft"), "Ctrl+2")
+        a["reshuffle"] = self._action(self.tr("New &random order"), self.screen.reshuffle)
         a["shortcuts"] = self._action(self.tr("&Keyboard shortcuts…"), self.edit_shortcuts)
         a["help"] = self._action(self.tr("Keyboard &help"), self.toggle_help, bindings["help"], "help")
         a["help"].setShortcuts([QKeySequence(bindings["help"]), QKeySequence("?")])
@@ -134,6 +137,7 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addAction(a["stage_ta"])
         m.addAction(a["stage_ft"])
+        m.addAction(a["reshuffle"])
         m.addSeparator()
         m.addAction(s["attach"])
         m.addAction(s["not_retrieved"])
@@ -170,7 +174,7 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         open_ = self.ctx is not None and self.session is not None
         has_record = open_ and self.session.current is not None
-        for name in ("import", "close", "settings", "reviewer", "refresh", "stage_ta", "stage_ft"):
+        for name in ("import", "close", "settings", "reviewer", "refresh", "stage_ta", "stage_ft", "reshuffle"):
             self.actions_by_name[name].setEnabled(open_)
         for name, act in self.screen.actions_by_name.items():
             act.setEnabled(open_ if name in ("search", "next", "previous", "next_todo") else has_record)
@@ -286,11 +290,13 @@ class MainWindow(QMainWindow):
 
     def _close_session(self, close_store: bool = True) -> None:
         if self.session is not None:
+            self.session.flush()  # decisions still waiting for the next paint are written too
             self.screen.clear_session()
             self.session.undo_stack.clear()
             self.runner.wait()  # every decision written before the store goes
             self.session.deleteLater()
             self.session = None
+            gc.unfreeze()  # see ScreeningSession._on_list
         if self.ctx is not None and close_store:
             self.ctx.store.close()
         if close_store:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from functools import partial
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QItemSelectionModel, QModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QMenu, QProgressBar, QSplitter, QTableView, QTabWidget, QTextBrowser, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMenu,
+                               QProgressBar, QSplitter, QTableView, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
 
 from screener.core.enums import Stage
 from screener.core.errors import UserError
@@ -23,44 +21,17 @@ from screener.ui.session import ScreeningSession
 from screener.ui.tasks import TaskRunner
 from screener.ui.widgets.decision_panel import DecisionPanel
 from screener.ui.widgets.fulltext_pane import FullTextPane
-from screener.ui.widgets.record_view import RecordPane, record_links
+from screener.ui.widgets.list_bar import ListBar
+from screener.ui.widgets.record_view import RecordPane, criteria_html, record_links
 from screener.ui.widgets.tag_panel import TagPanel
 
-SEARCH_DELAY_MS = 250
-FILTERS = (("all", "All records"), ("todo", "To screen (mine)"), ("decided", "Decided (mine)"),
-           ("mine_include", "Included by me"), ("mine_exclude", "Excluded by me"), ("mine_maybe", "Maybe (mine)"),
-           ("conflict", "Conflicts"), ("attached", "With full text"), ("not_retrieved", "Full text not retrieved"),
-           ("no_fulltext", "Without full text"))
-ORDERS = (("imported", "Imported order"), ("random", "Random order"), ("relevance", "Most relevant first"))
-STAGES = ((Stage.TITLE_ABSTRACT.value, "Title/abstract"), (Stage.FULL_TEXT.value, "Full text"))
 SCREEN_COMMANDS = ("include", "exclude", "maybe", "clear", "next", "previous", "next_todo", "note", "tags",
                    "search", "open_link", "attach", "not_retrieved")
 
 
-def criteria_html(ctx: ProjectContext) -> str:
-    """The review question, criteria and highlight terms, for the Criteria tab."""
-    s = ctx.settings
-    tr = QCoreApplication.translate
-    parts = [f"<h3>{html.escape(ctx.title)}</h3>"]
-    for title, text in ((tr("ScreenView", "Question"), s.question),
-                        (tr("ScreenView", "Include when"), s.inclusion_criteria),
-                        (tr("ScreenView", "Exclude when"), s.exclusion_criteria)):
-        if text.strip():
-            body = "<br/>".join(html.escape(line) for line in text.strip().splitlines())
-            parts.append(f"<h4>{html.escape(title)}</h4><p>{body}</p>")
-    for title, terms, kind in ((tr("ScreenView", "Highlighted in green"), s.include_terms, "include_bg"),
-                               (tr("ScreenView", "Highlighted in red"), s.exclude_terms, "exclude_bg")):
-        if terms:
-            chips = " ".join(f"<span style='background-color:{theme.hex_color(kind)}'>&nbsp;{html.escape(t)}&nbsp;</span>"
-                             for t in terms)
-            parts.append(f"<h4>{html.escape(title)}</h4><p>{chips}</p>")
-    if len(parts) == 1:
-        parts.append(f"<p>{tr('ScreenView', 'No criteria yet: an owner can write them in Project settings.')}</p>")
-    return "".join(parts)
-
-
 class ScreenView(QWidget):
     status_message = Signal(str)
+    stage_changed = Signal(str)
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None):
         super().__init__(parent)
@@ -76,43 +47,15 @@ class ScreenView(QWidget):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 0)
-        bar = QHBoxLayout()
-        self.stage_combo = QComboBox()
-        self.stage_combo.setAccessibleName(self.tr("Stage"))
-        for value, text in STAGES:
-            self.stage_combo.addItem(self.tr(text), value)
-        self.stage_combo.currentIndexChanged.connect(self._on_stage_combo)
-        self.filter_combo = QComboBox()
-        self.filter_combo.setAccessibleName(self.tr("Show"))
-        for value, text in FILTERS:
-            self.filter_combo.addItem(self.tr(text), value)
-        self.filter_combo.currentIndexChanged.connect(self._on_filter_combo)
-        self.order_combo = QComboBox()
-        self.order_combo.setAccessibleName(self.tr("Queue order"))
-        for value, text in ORDERS:
-            self.order_combo.addItem(self.tr(text), value)
-        self.order_combo.currentIndexChanged.connect(self._on_order_combo)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText(self.tr("Search title, abstract, authors, keywords (Ctrl+F)"))
-        self.search.setAccessibleName(self.tr("Search records"))
-        self.search.setClearButtonEnabled(True)
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self._apply_search)
-        self.search.textChanged.connect(lambda _t: self._search_timer.start())
-        self.search.returnPressed.connect(self._search_done)
-        self.count_label = QLabel()
-        self.count_label.setAccessibleName(self.tr("Number of records listed"))
-        for w, label in ((self.stage_combo, self.tr("Stage")), (self.filter_combo, self.tr("Show")),
-                         (self.order_combo, self.tr("Order"))):
-            lbl = QLabel(label + ":")
-            lbl.setBuddy(w)
-            bar.addWidget(lbl)
-            bar.addWidget(w)
-        bar.addWidget(self.search, 1)
-        bar.addWidget(self.count_label)
-        layout.addLayout(bar)
+        self.bar = ListBar()
+        self.stage_combo, self.filter_combo = self.bar.stage_combo, self.bar.filter_combo
+        self.order_combo, self.search = self.bar.order_combo, self.bar.search
+        self.bar.stage_chosen.connect(self._on_stage_chosen)
+        self.bar.filter_chosen.connect(self._on_filter_chosen)
+        self.bar.order_chosen.connect(self._on_order_chosen)
+        self.bar.search_changed.connect(self._on_search)
+        self.bar.search_done.connect(self.focus_list)
+        layout.addWidget(self.bar)
 
         self.table = QTableView()
         self.table.setAccessibleName(self.tr("Record list"))
@@ -207,6 +150,8 @@ class ScreenView(QWidget):
         for name, act in self.actions_by_name.items():
             act.setShortcut(QKeySequence(bindings.get(name, "")))
         self.decision_panel.set_shortcut_hints(bindings)
+        if self.session is not None:
+            self.tag_panel.install_shortcuts(self.window(), self.session.ctx.tags, reserved=bindings.values())
 
     # -- session ------------------------------------------------------------------------------------------
 
@@ -234,11 +179,8 @@ class ScreenView(QWidget):
         session.state_changed.connect(self._on_state_changed)
         session.progress_changed.connect(self._on_progress)
         session.message.connect(self.status_message)
-        self._syncing = True
-        self.order_combo.setCurrentIndex(max(0, self.order_combo.findData(session.query.order)))
-        relevance = self.order_combo.model().item(self.order_combo.findData("relevance"))
-        relevance.setEnabled(queries.relevance_available())
-        self._syncing = False
+        self.bar.select(self.order_combo, session.query.order, emit=False)
+        self.bar.enable_option(self.order_combo, "relevance", queries.relevance_available())
         self.apply_context(session.ctx)
         self.record_pane.show_message(self.tr("Loading records…"))
         session.reload()
@@ -264,14 +206,16 @@ class ScreenView(QWidget):
         self.decision_panel.set_reasons(ctx.reasons.get(stage, ()), ctx.reason_required(stage))
         self.criteria_pane.setHtml(criteria_html(ctx))
         self.tag_panel.set_tags(ctx.tags)
-        self.tag_panel.install_shortcuts(self.window(), ctx.tags)
+        skipped = self.tag_panel.install_shortcuts(self.window(), ctx.tags, reserved=keys.bindings().values())
+        if skipped:
+            self.status_message.emit(self.tr("Tag keys not used (already taken or invalid): %1")
+                                     .replace("%1", ", ".join(skipped)))
         if not self._pick_keys_installed:
             self.decision_panel.install_pick_keys(self.window())
             self._pick_keys_installed = True
         blind = ctx.blinded.get(stage, True)
         self.table.setColumnHidden(len(COLUMNS) - 1, blind)
-        conflict = self.filter_combo.model().item(self.filter_combo.findData("conflict"))
-        conflict.setEnabled(not blind)
+        self.bar.enable_option(self.filter_combo, "conflict", not blind)
         self._refresh_record()
 
     def _header_menu(self, pos) -> None:
@@ -290,7 +234,7 @@ class ScreenView(QWidget):
 
     def _on_list_changed(self) -> None:
         n = self.session.model.rowCount()
-        self.count_label.setText(self.tr("%n record(s)", "", n))
+        self.bar.set_count(n)
         if n == 0:
             self.record_pane.show_message(self.tr("No records match.") if self.session.query.search or
                                           self.session.query.filter != "all" else
@@ -354,59 +298,68 @@ class ScreenView(QWidget):
 
     def _on_progress(self, p: StageProgress) -> None:
         total = max(p.eligible, 1)
-        self.mine_bar.setRange(0, total)
-        self.mine_bar.setValue(min(p.mine, total))
-        self.mine_bar.setFormat(self.tr("Mine: %1 / %2").replace("%1", str(p.mine)).replace("%2", str(p.eligible)))
-        self.team_bar.setRange(0, total)
-        self.team_bar.setValue(min(p.complete, total))
+        mine_text = self.tr("Mine: %1 / %2").replace("%1", str(p.mine)).replace("%2", str(p.eligible))
         if p.blinded:
             fmt = self.tr("Team: %1 / %2 screened (blind)")
         elif p.conflicts:
             fmt = self.tr("Team: %1 / %2 final · %3 conflicts").replace("%3", str(p.conflicts))
         else:
             fmt = self.tr("Team: %1 / %2 final")
-        self.team_bar.setFormat(fmt.replace("%1", str(p.complete)).replace("%2", str(p.eligible)))
-        self.team_bar.setToolTip(self.tr("Records decided by the required number of reviewers") if p.blinded
-                                 else self.tr("Records with a final decision (agreed or resolved)"))
+        team_text = fmt.replace("%1", str(p.complete)).replace("%2", str(p.eligible))
+        # Only what changed: each repaint of a bar costs a little on every decision.
+        for bar, value, text in ((self.mine_bar, p.mine, mine_text), (self.team_bar, p.complete, team_text)):
+            if bar.maximum() != total:
+                bar.setRange(0, total)
+            if bar.value() != min(value, total):
+                bar.setValue(min(value, total))
+            if bar.format() != text:
+                bar.setFormat(text)
+        tip = (self.tr("Records decided by the required number of reviewers") if p.blinded
+               else self.tr("Records with a final decision (agreed or resolved)"))
+        if self.team_bar.toolTip() != tip:
+            self.team_bar.setToolTip(tip)
 
     # -- combos and search ----------------------------------------------------------------------------
 
-    def _on_stage_combo(self, _i: int) -> None:
-        if self._syncing or self.session is None:
+    def _on_stage_chosen(self, stage: str) -> None:
+        if self.session is None:
             return
-        stage = self.stage_combo.currentData()
         self.session.set_stage(stage)
         self.apply_context(self.session.ctx)
+        self.stage_changed.emit(stage)
         self.status_message.emit(self.tr("Stage: %1").replace("%1", self.stage_combo.currentText()))
 
     def set_stage(self, stage: str) -> None:
-        self.stage_combo.setCurrentIndex(self.stage_combo.findData(Stage.parse(stage).value))
+        self.bar.select(self.stage_combo, Stage.parse(stage).value)
 
-    def _on_filter_combo(self, _i: int) -> None:
-        if not self._syncing and self.session is not None:
-            self.session.set_query(filter=self.filter_combo.currentData())
+    def _on_filter_chosen(self, name: str) -> None:
+        if self.session is not None:
+            self.session.set_query(filter=name)
 
     def set_filter(self, name: str) -> None:
-        self.filter_combo.setCurrentIndex(self.filter_combo.findData(name))
+        self.bar.select(self.filter_combo, name)
 
-    def _on_order_combo(self, _i: int) -> None:
-        if self._syncing or self.session is None:
+    def _on_order_chosen(self, order: str) -> None:
+        if self.session is None:
             return
-        order = self.order_combo.currentData()
-        seed = config.get_int(config.Key.SEED, 1)
         config.set_value(config.Key.ORDER, order)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.session.model.reset_sort()
-        self.session.set_query(order=order, seed=seed, sort="queue", descending=False)
+        self.session.set_query(order=order, seed=config.get_int(config.Key.SEED, 1), sort="queue", descending=False)
 
-    def _apply_search(self) -> None:
+    def reshuffle(self) -> None:
+        """A new random queue (the next seed); the seed is remembered, so the order can be had again."""
+        seed = config.get_int(config.Key.SEED, 1) + 1
+        config.set_value(config.Key.SEED, seed)
+        if self.order_combo.currentData() != "random":
+            self.bar.select(self.order_combo, "random")
+        elif self.session is not None:
+            self.session.set_query(seed=seed)
+        self.status_message.emit(self.tr("Random order, seed %1").replace("%1", str(seed)))
+
+    def _on_search(self, text: str) -> None:
         if self.session is not None:
-            self.session.set_query(search=self.search.text().strip())
-
-    def _search_done(self) -> None:
-        self._search_timer.stop()
-        self._apply_search()
-        self.focus_list()
+            self.session.set_query(search=text)
 
     # -- commands -------------------------------------------------------------------------------------
 
@@ -420,6 +373,7 @@ class ScreenView(QWidget):
         s = self.session
         if s is None or s.current is None:
             return
+        self.decision_panel.note.commit()  # a note still being typed goes with the decision
         if label == "exclude":
             reasons = s.ctx.reasons.get(s.stage, ())
             ask = s.ctx.reason_required(s.stage) or config.get_bool(config.Key.ASK_REASON, True)
@@ -472,8 +426,7 @@ class ScreenView(QWidget):
         self.decision_panel.note.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def focus_search(self) -> None:
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
+        self.bar.focus_search()
 
     def open_link(self) -> None:
         view = self.session.view() if self.session else None
@@ -512,6 +465,7 @@ class ScreenView(QWidget):
     def _on_fulltext_changed(self, rid: int, info) -> None:
         self.session.forget_view(rid)
         self.session.model.record_changed(rid)
+        self.session.model.refetch(rid)
         self.status_message.emit(self.tr("Record %1: full text attached").replace("%1", str(rid))
                                  if info.status == "attached" else
                                  self.tr("Record %1: full text not retrieved").replace("%1", str(rid)))

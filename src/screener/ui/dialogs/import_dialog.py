@@ -193,12 +193,13 @@ class ImportDialog(QDialog):
 
     # -- importing ---------------------------------------------------------------------------------------
 
-    def start_import(self) -> None:
+    def start_import(self):
+        """Write the previewed files (one transaction each); returns the runner's task."""
         parsed = self.ready
         if not parsed or self.busy:
-            return
+            return None
         self.import_button.setEnabled(False)
-        self.runner.submit(_import_all, self.ctx.store, parsed, self.source.text().strip() or None,
+        return self.runner.submit(_import_all, self.ctx.store, parsed, self.source.text().strip() or None,
                            self.source_type.currentData(), self.ctx.reviewer, lane="db", with_progress=True,
                            title=self.tr("Importing…"), parent=self, done=self._on_imported,
                            failed=self._on_import_failed)

@@ -33,6 +33,15 @@ COLUMNS: tuple[tuple[str, str, str | None], ...] = (
     ("others", "Others", None),
 )
 LABEL_TEXT = {"include": "Include", "exclude": "Exclude", "maybe": "Maybe"}
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole.value)
+_ROLES = frozenset({_DISPLAY, _DECORATION, _TOOLTIP, _ALIGN, _FOREGROUND, _ACCESSIBLE, int(ID_ROLE)})
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 STATUS_TEXT = {"unscreened": "Unscreened", "pending": "Pending", "complete": "Screened", "conflict": "Conflict",
                "include": "Included", "exclude": "Excluded", "maybe": "Maybe"}
 _LABEL_COLOR = {"include": "include", "exclude": "exclude", "maybe": "maybe", "included": "include",
@@ -52,12 +61,13 @@ class RecordTableModel(QAbstractTableModel):
         self._fetch = fetch_rows
         self._ids: list[int] = []
         self._row_of: dict[int, int] = {}
-        self._pages: OrderedDict[int, dict[int, RecordRow]] = OrderedDict()
+        self._pages: OrderedDict[int, dict[int, tuple[RecordRow, tuple]]] = OrderedDict()
         self._requested: set[int] = set()
         self._generation = 0
         self._mine: dict[int, str] = {}
         self._show_others = False
         self._sort = ("queue", False)
+        self.refresh_style()
 
     # -- content ------------------------------------------------------------------------------
 
@@ -100,28 +110,34 @@ class RecordTableModel(QAbstractTableModel):
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
     def record_changed(self, record_id: int) -> None:
-        """Repaint the row of one record after a decision on it."""
+        """Repaint the row of one record after a decision on it (see :meth:`refetch`)."""
         row = self._row_of.get(record_id)
-        if row is None:
+        if row is not None:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def refetch(self, record_id: int) -> None:
+        """Fetch one row again (its status changed), on the db lane so it runs after the write.
+
+        The old row stays on screen meanwhile, so there is no "Loading…" flicker.
+        """
+        row = self._row_of.get(record_id)
+        if row is None or self._fetch is None or row // PAGE_SIZE not in self._pages:
             return
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
-        if self._fetch is not None and row // PAGE_SIZE in self._pages:
-            # Its status changed too: refetch that one row, on the db lane so that it runs after
-            # the write; the old row stays on screen meanwhile (no "Loading…" flicker).
-            generation = self._generation
-            self._runner.submit(self._fetch, [record_id], lane="db",
-                                done=lambda rows: self._on_row(generation, row, rows))
+        generation = self._generation
+        self._runner.submit(self._fetch, [record_id], lane="db",
+                            done=lambda rows: self._on_row(generation, row, rows))
 
     def _on_row(self, generation: int, row: int, rows: list[RecordRow]) -> None:
         page = self._pages.get(row // PAGE_SIZE)
         if generation != self._generation or page is None or not rows or self.id_at(row) != rows[0].id:
             return
-        page[row] = rows[0]
+        page[row] = (rows[0], self._make_cells(rows[0]))
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def cached_row(self, row: int) -> RecordRow | None:
         page = self._pages.get(row // PAGE_SIZE)
-        return page.get(row) if page is not None else None
+        found = page.get(row) if page is not None else None
+        return found[0] if found is not None else None
 
     # -- Qt model API ------------------------------------------------------------------------------
 
@@ -141,9 +157,7 @@ class RecordTableModel(QAbstractTableModel):
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return _FLAGS if index.row() >= 0 else Qt.ItemFlag.NoItemFlags
 
     def reset_sort(self) -> None:
         """Back to the queue order (the view's header shows no sort column)."""
@@ -158,65 +172,70 @@ class RecordTableModel(QAbstractTableModel):
             self._sort = (key, descending)
             self.sort_requested.emit(key, descending)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._ids) or not 0 <= index.column() < len(COLUMNS):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0):
+        # Called for every role of every visible cell on each paint: plain ints and prepared
+        # strings only (no enums, no tr(), no database).
+        if role not in _ROLES:
             return None
-        row, key = index.row(), COLUMNS[index.column()][0]
-        rid = self._ids[row]
-        if role == ID_ROLE:
-            return rid
-        if key == "id":
-            if role == Qt.ItemDataRole.DisplayRole:
-                return str(rid)
-            if role == Qt.ItemDataRole.TextAlignmentRole:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        row, col = index.row(), index.column()
+        ids = self._ids
+        if row < 0 or row >= len(ids):
             return None
-        if key == "mine":
-            return self._label_data(self._mine.get(rid), role, LABEL_TEXT)
-        rec = self._row(row)
-        if rec is None:
-            if role == Qt.ItemDataRole.DisplayRole and key == "title":
-                return self.tr("Loading…")
+        if role == _DISPLAY or role == _ACCESSIBLE:
+            if col == 0:
+                return str(ids[row])
+            if col == 4:
+                label = self._mine.get(ids[row])
+                return self._texts[label] if label else ""
+            cells = self._cells(row)
+            if cells is None:
+                return self._loading if col == 1 else None
+            return cells[col]
+        if role == _ALIGN:
+            return _RIGHT if col == 0 or col == 2 else None
+        if role == _FOREGROUND:
+            if col == 4:
+                return self._colors.get(self._mine.get(ids[row]))
+            if col == 5:
+                cells = self._cells(row)
+                return self._colors.get(cells[7]) if cells is not None else None
             return None
-        if key == "status":
-            return self._label_data(rec.status, role, STATUS_TEXT)
-        if role == Qt.ItemDataRole.DisplayRole:
-            if key == "title":
-                return rec.title or self.tr("(no title)")
-            if key == "year":
-                return "" if rec.year is None else str(rec.year)
-            if key == "venue":
-                return rec.venue
-            if key == "others":
-                return ", ".join(f"{name}: {self.tr(LABEL_TEXT.get(label, label))}" for name, label in rec.others) \
-                    if self._show_others else ""
-        if role == Qt.ItemDataRole.ToolTipRole and key in ("title", "venue"):
-            return rec.title if key == "title" else rec.venue
-        if role == Qt.ItemDataRole.TextAlignmentRole and key == "year":
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        if role == _DECORATION:
+            return self._icons.get(self._mine.get(ids[row])) if col == 4 else None
+        if role == _TOOLTIP:
+            if col == 1 or col == 3:
+                cells = self._cells(row)
+                return cells[col] if cells is not None else None
+            return None
+        return ids[row]  # ID_ROLE
 
-    def _label_data(self, label: str | None, role: int, texts: dict[str, str]):
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self.tr(texts.get(label, label)) if label else ""
-        if role == Qt.ItemDataRole.ForegroundRole and label in _LABEL_COLOR:
-            return theme.color(_LABEL_COLOR[label])
-        if role == Qt.ItemDataRole.DecorationRole and label in ("include", "exclude", "maybe") and texts is LABEL_TEXT:
-            return theme.icon(label)
-        return None
+    def refresh_style(self) -> None:
+        """Texts and colours for the current language and colour scheme."""
+        self._texts = {k: self.tr(v) for k, v in LABEL_TEXT.items()}
+        self._status_texts = {k: self.tr(v) for k, v in STATUS_TEXT.items()}
+        self._colors = {label: theme.color(name) for label, name in _LABEL_COLOR.items()}
+        self._icons = {label: theme.icon(label) for label in LABEL_TEXT}
+        self._loading = self.tr("Loading…")
+        self._no_title = self.tr("(no title)")
 
-    # -- pages --------------------------------------------------------------------------------------
-
-    def _row(self, row: int) -> RecordRow | None:
-        page_no = row // PAGE_SIZE
-        page = self._pages.get(page_no)
+    def _cells(self, row: int) -> tuple | None:
+        page = self._pages.get(row // PAGE_SIZE)
         if page is not None:
-            self._pages.move_to_end(page_no)
             found = page.get(row)
             if found is not None:
-                return found
-        self._request(page_no)
+                return found[1]
+        self._request(row // PAGE_SIZE)
         return None
+
+    def _make_cells(self, rec: RecordRow) -> tuple:
+        """Everything a row displays, prepared once when the row arrives."""
+        others = ", ".join(f"{name}: {self._texts.get(label, label)}" for name, label in rec.others) \
+            if self._show_others else ""
+        status_color = {"include": "included", "exclude": "excluded"}.get(rec.status, rec.status)
+        return (str(rec.id), rec.title or self._no_title, "" if rec.year is None else str(rec.year), rec.venue,
+                None, self._status_texts.get(rec.status, rec.status), others, status_color)
+
+    # -- pages --------------------------------------------------------------------------------------
 
     def _request(self, page_no: int) -> None:
         if page_no in self._requested or self._fetch is None:
@@ -239,7 +258,7 @@ class RecordTableModel(QAbstractTableModel):
         for row in range(start, min(start + PAGE_SIZE, len(self._ids))):
             rec = by_id.get(self._ids[row])
             if rec is not None:
-                page[row] = rec
+                page[row] = (rec, self._make_cells(rec))
         self._pages[page_no] = page
         self._pages.move_to_end(page_no)
         while len(self._pages) > MAX_PAGES:

@@ -72,7 +72,9 @@ class DecisionPanel(QWidget):
         self.state_label = QLabel()
         self.state_label.setAccessibleName(self.tr("Your decision"))
         self.state_label.setTextFormat(Qt.TextFormat.RichText)
-        self.state_label.setWordWrap(True)
+        # One line, no word wrap: a wrapping label asks its layout for a new height on every
+        # setText, which relayouts and repaints the whole window after each decision.
+        self.state_label.setWordWrap(False)
         layout.addWidget(self.state_label)
 
         row = QHBoxLayout()
@@ -96,6 +98,8 @@ class DecisionPanel(QWidget):
         self.reason_list.setAccessibleName(self.tr("Exclusion reasons"))
         self.reason_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.reason_list.itemChanged.connect(self._on_item_changed)
+        self.reason_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.reason_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         rb.addWidget(self.reason_list)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
@@ -188,6 +192,7 @@ class DecisionPanel(QWidget):
             key = PICK_KEYS[i] if i < len(PICK_KEYS) else " "
             item = QListWidgetItem(f"{key}  {r.name}")
             item.setData(Qt.ItemDataRole.UserRole, r.name)
+            item.setToolTip(r.name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if r.name in chosen else Qt.CheckState.Unchecked)
             self.reason_list.addItem(item)

@@ -59,6 +59,9 @@ class FullTextPane(QWidget):
         self.view.setDocument(self.document)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        # Fit-to-width with an "as needed" scroll bar can loop forever: the bar appears, the page
+        # narrows and gets shorter, the bar goes, the page widens... Keeping the bar settles it.
+        self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.stack.addWidget(self.view)
         layout.addWidget(self.stack, 1)
         self.loaded_path: str | None = None
@@ -81,7 +84,8 @@ class FullTextPane(QWidget):
                     return
                 self.loaded_path = path
             pages = self.document.pageCount()
-            self.status.setText(self.tr("%1 · %n page(s)", "", pages).replace("%1", attachment.get("original_name", "")))
+            text = self.tr("%1 · 1 page") if pages == 1 else self.tr("%1 · %2 pages").replace("%2", str(pages))
+            self.status.setText(text.replace("%1", attachment.get("original_name", "")))
             self.stack.setCurrentWidget(self.view)
             return
         self._unload()

@@ -40,8 +40,8 @@ class HelpOverlay(QWidget):
                          f"<table>{body}</table></td>")
         grid = "".join("<tr>" + "".join(cells[i:i + per_row]) + "</tr>" for i in range(0, len(cells), per_row))
         hint = self.tr("Press any key or click to close")
-        self.label.setText(f"<h2>{self.tr('Keyboard shortcuts')}</h2><table>{grid}</table>"
-                           f"<p style='color:#ced4da'>{html.escape(hint)}</p>")
+        self.label.setText(f"<h2 align='center'>{self.tr('Keyboard shortcuts')}</h2><table align='center'>{grid}</table>"
+                           f"<p align='center' style='color:#ced4da'>{html.escape(hint)}</p>")
 
     @staticmethod
     def _key_text(key: str) -> str:
@@ -64,7 +64,7 @@ class HelpOverlay(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
-        p.fillRect(self.rect(), QColor(20, 22, 26, 225))
+        p.fillRect(self.rect(), QColor(20, 22, 26, 244))
         p.end()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from screener.core.enums import Stage
@@ -31,6 +31,28 @@ def record_links(view: RecordView) -> list[tuple[str, str]]:
     return links
 
 
+def criteria_html(ctx: ProjectContext) -> str:
+    """The review question, criteria and highlight terms, for the Criteria tab."""
+    s = ctx.settings
+    tr = QCoreApplication.translate
+    parts = [f"<h3>{html.escape(ctx.title)}</h3>"]
+    for title, text in ((tr("RecordPane", "Question"), s.question),
+                        (tr("RecordPane", "Include when"), s.inclusion_criteria),
+                        (tr("RecordPane", "Exclude when"), s.exclusion_criteria)):
+        if text.strip():
+            body = "<br/>".join(html.escape(line) for line in text.strip().splitlines())
+            parts.append(f"<h4>{html.escape(title)}</h4><p>{body}</p>")
+    for title, terms, kind in ((tr("RecordPane", "Highlighted in green"), s.include_terms, "include_bg"),
+                               (tr("RecordPane", "Highlighted in red"), s.exclude_terms, "exclude_bg")):
+        if terms:
+            chips = " ".join(f"<span style='background-color:{theme.hex_color(kind)}'>&nbsp;{html.escape(t)}&nbsp;</span>"
+                             for t in terms)
+            parts.append(f"<h4>{html.escape(title)}</h4><p>{chips}</p>")
+    if len(parts) == 1:
+        parts.append(f"<p>{tr('RecordPane', 'No criteria yet: an owner can write them in Project settings.')}</p>")
+    return "".join(parts)
+
+
 class RecordPane(QTextBrowser):
     """Read-only rich text of the shown record; links open in the system browser."""
 
@@ -52,11 +74,11 @@ class RecordPane(QTextBrowser):
 
     def show_record(self, view: RecordView, ctx: ProjectContext, stage: str, state: dict[str, Any] | None,
                     draft: dict[str, Any] | None = None) -> None:
-        self.setHtml(self.render(view, ctx, stage, state, draft or {}))
+        self.setHtml(self.to_html(view, ctx, stage, state, draft or {}))
         self.shown_id = view.id
         self.verticalScrollBar().setValue(0)
 
-    def render(self, view: RecordView, ctx: ProjectContext, stage: str, state: dict[str, Any] | None,
+    def to_html(self, view: RecordView, ctx: ProjectContext, stage: str, state: dict[str, Any] | None,
                draft: dict[str, Any]) -> str:
         inc, exc = tuple(ctx.settings.include_terms), tuple(ctx.settings.exclude_terms)
         styles = {"include": f"background-color:{theme.hex_color('include_bg')}",

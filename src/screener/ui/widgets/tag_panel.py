@@ -100,25 +100,28 @@ class TagPanel(QWidget):
         self._syncing = False
         self.tree.expandAll()
 
-    def install_shortcuts(self, window: QWidget, tags: list[TagInfo] | tuple[TagInfo, ...]) -> list[str]:
-        """A key per tag that has one; returns the keys that could not be used (invalid)."""
+    def install_shortcuts(self, window: QWidget, tags, reserved=()) -> list[str]:
+        """A key per tag that has one; returns the keys left out (invalid, or taken by a command)."""
         for sc in self._shortcuts:
             sc.setEnabled(False)
             sc.deleteLater()
         self._shortcuts = []
-        bad = []
+        taken = {QKeySequence(k).toString().lower() for k in reserved if k}
+        taken.update(str(n) for n in range(10))  # the reason picker's number keys
+        skipped = []
         for t in tags:
             if not t.shortcut:
                 continue
             seq = QKeySequence(t.shortcut)
-            if seq.isEmpty():
-                bad.append(t.shortcut)
+            if seq.isEmpty() or seq.toString().lower() in taken:
+                skipped.append(t.shortcut)
                 continue
+            taken.add(seq.toString().lower())
             sc = QShortcut(seq, window)
             sc.setContext(Qt.ShortcutContext.WindowShortcut)
             sc.activated.connect(lambda path=t.path: self.toggle(path))
             self._shortcuts.append(sc)
-        return bad
+        return skipped
 
     def set_checked(self, paths) -> None:
         self._syncing = True
