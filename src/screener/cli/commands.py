@@ -275,6 +275,7 @@ def cmd_demo(args) -> int:
         print(path)
         return 0
     from screener.cli.main import gui_main
+    from screener.services.demo import DEMO_REVIEWERS
 
-    argv = [str(path)] + (["--reviewer", args.reviewer] if args.reviewer else [])
-    return gui_main(argv)
+    # The demo opens straight into screening, as its first reviewer unless told otherwise.
+    return gui_main([str(path), "--reviewer", args.reviewer or DEMO_REVIEWERS[0]])
