@@ -168,3 +168,25 @@ def test_conflicts_and_resolution(store):
     assert list_conflicts(store, "ta")["count"] == 0
     assert project_status(store)["stages"]["title_abstract"]["included"] == 1
     assert project_status(store)["stages"]["full_text"]["eligible"] == 1
+
+
+def test_tags_and_crosstab_tables(store, tmp_path):
+    from screener.services.review_tables import crosstab_table, tags_table
+
+    update_settings(store, stage_changes={"ta": {"reviewers_required": 1}})
+    screening.decide(store, 1, "ana", "include", tags=["Task > Segmentation", "Imaging modality > CT"])
+    screening.decide(store, 2, "ana", "include", tags=["Task > Segmentation", "Imaging modality > MRI",
+                                                        "Model family > Vision foundation model > Segment anything (SAM)"])
+    screening.decide(store, 3, "ana", "exclude", tags=["Task > Detection"])
+    cols, rows = tags_table(store)
+    assert cols[:4] == ["record_id", "title", "year", "stage"] and "Task" in cols
+    by_id = {r[0]: dict(zip(cols, r)) for r in rows}
+    assert set(by_id) == {1, 2}
+    assert by_id[2]["Model family"] == "Vision foundation model > Segment anything (SAM)"
+    assert by_id[1]["Imaging modality"] == "CT" and by_id[1]["stage"] == "title_abstract"
+    cols, rows = crosstab_table(store)
+    pairs = {(r[0], r[1], r[2], r[3]): r[4] for r in rows}
+    assert pairs[("Imaging modality", "CT", "Task", "Segmentation")] == 1
+    assert pairs[("Imaging modality", "MRI", "Task", "Segmentation")] == 1
+    out = tmp_path / "tags.xlsx"
+    assert export_table(store, "tags", out)["rows"] == 2 and out.stat().st_size > 0

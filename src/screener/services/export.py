@@ -54,7 +54,9 @@ def export_table(store: Store, table: str, out: str | Path, stage: str | None = 
     elif table == "decisions":
         columns, rows = decisions_table(store, stage)
     else:
-        raise UserError(f"the {table} table is not available in this version yet")
+        from screener.services.review_tables import crosstab_table, tags_table
+
+        columns, rows = (tags_table if table == "tags" else crosstab_table)(store, stage)
     from screener.io.table_writers import write_table
 
     write_table(out, columns, rows)
