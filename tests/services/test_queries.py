@@ -147,8 +147,14 @@ def test_next_record_wraps_and_skips_decided(store):
     assert queries.next_record(store, q()) is None
 
 
-def test_relevance_order_hook(store):
-    if queries.relevance_available():
-        pytest.skip("a ranking service is installed; its own tests cover it")
-    with pytest.raises(UserError):
-        queries.record_ids(store, q(order="relevance"))
+def test_relevance_order_puts_undecided_records_in_model_order(store):
+    assert queries.relevance_available()
+    ids = queries.record_ids(store, q())
+    screening.decide(store, ids[0], "ana", "include")
+    screening.decide(store, ids[1], "ana", "exclude", reasons=[])
+    ranked = queries.record_ids(store, q(order="relevance"))
+    assert sorted(ranked) == sorted(ids)
+    from screener.services.ranking import relevance_order
+
+    model = [r for r in relevance_order(store, "title_abstract", "ana") if r in set(ranked)]
+    assert ranked == sorted(ranked, key=model.index)
