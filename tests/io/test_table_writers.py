@@ -131,3 +131,15 @@ def test_existing_permissions_are_kept_and_new_files_follow_umask(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_xlsx_has_frozen_bold_header_and_filter(tmp_path):
+    import openpyxl
+
+    from screener.io.table_writers import write_table
+
+    out = tmp_path / "t.xlsx"
+    write_table(out, ["record_id", "title", "year"], [[1, "=HYPERLINK(1)", 2020], [2, "b", 2021]])
+    ws = openpyxl.load_workbook(out).active
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:C3" and ws["A1"].font.b
+    assert ws["B2"].data_type == "s" and ws["C2"].value == 2020 and ws["A3"].value == 2

@@ -99,11 +99,24 @@ def _write_xlsx(target: Path, columns: list[str], rows: Iterable[Sequence[object
         c.data_type = "s"  # openpyxl makes "=..." a formula; force plain text
         return c
 
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    # A frozen, bold header row with an auto-filter: what reviewers expect of a review table.
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for name in columns:
+        c = cell(name) or WriteOnlyCell(ws, value="")
+        c.font = bold
+        header.append(c)
     count = 0
-    ws.append([cell(c) for c in columns])
+    ws.append(header)
     for row in rows:
         ws.append([cell(v) for v in row])
         count += 1
+    if columns:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
     with atomic_path(target) as tmp:
         wb.save(tmp)
     return count
