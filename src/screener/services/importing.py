@@ -59,7 +59,6 @@ def _auto_dedup(store: Store) -> bool:
 
 _RECORD_COLUMNS = ("id", "title", "abstract", "authors", "year", "journal", "volume", "issue", "pages", "doi",
                    "pmid", "arxiv_id", "url", "keywords", "pub_type", "language", "extra", "created_at")
-_JSON_COLUMNS = frozenset({"authors", "keywords", "extra"})
 
 
 def import_parsed(store: Store, pf: ParsedFile, source: str | None = None, source_type: str = "database",
@@ -90,8 +89,10 @@ def import_parsed(store: Store, pf: ParsedFile, source: str | None = None, sourc
             rows = []
             for i, r in enumerate(chunk):
                 row = record_row(r)
-                row["id"], row["created_at"] = ids[start + i], stamp
-                rows.append(tuple(dumps(row[c]) if c in _JSON_COLUMNS else row[c] for c in _RECORD_COLUMNS))
+                rows.append((ids[start + i], row["title"], row["abstract"], dumps(row["authors"]), row["year"],
+                             row["journal"], row["volume"], row["issue"], row["pages"], row["doi"], row["pmid"],
+                             row["arxiv_id"], row["url"], dumps(row["keywords"]), row["pub_type"],
+                             row["language"], dumps(row["extra"]), stamp))
             conn.exec_driver_sql(insert_records, rows)
             conn.exec_driver_sql(insert_origins, [(ids[start + i], src.id, start + i, r.line)
                                                   for i, r in enumerate(chunk)])
@@ -167,27 +168,34 @@ def record_row(r: RecordData) -> dict[str, Any]:
     """Column values of a new record row (``id`` and ``created_at`` are added by the caller).
 
     Readers clean their text already; this second look guards the database (PostgreSQL refuses
-    NUL) against any reader or caller that did not. It searches all of a record's text at once
-    and cleans field by field only when something is there, because it runs once per record.
+    NUL) against any reader or caller that did not. It looks at all of a record's text at once
+    (``isprintable`` first, which is nearly free) and cleans field by field only when something
+    is there, because it runs once per imported record.
     """
-    row: dict[str, Any] = {f: getattr(r, f) for f in _TEXT_FIELDS}
-    row["year"] = r.year
-    row["authors"], row["keywords"] = list(r.authors), list(r.keywords)
+    row: dict[str, Any] = {"title": r.title, "abstract": r.abstract, "authors": list(r.authors), "year": r.year,
+                           "journal": r.journal, "volume": r.volume, "issue": r.issue, "pages": r.pages,
+                           "doi": r.doi, "pmid": r.pmid, "arxiv_id": r.arxiv_id, "url": r.url,
+                           "keywords": list(r.keywords), "pub_type": r.pub_type, "language": r.language}
     extra = {str(k): (list(v) if isinstance(v, tuple) else v) for k, v in r.extra.items()}
     row["extra"] = extra
     parts = [row[f] for f in _TEXT_FIELDS]
-    parts += row["authors"] + row["keywords"]
+    parts += row["authors"]
+    parts += row["keywords"]
+    simple = True
     for v in extra.values():
         if type(v) is str:
             parts.append(v)
-        elif isinstance(v, list):
-            parts.extend(x for x in v if type(x) is str)
+        elif type(v) is list and all(type(x) is str for x in v):
+            parts.extend(v)
         else:
-            parts.append(str(v))
-    if has_control("\n".join(p for p in parts if type(p) is str)) or any(
-            type(v) not in (str, list) for v in extra.values()):
+            simple = False
+    try:
+        text = " ".join(parts)
+    except TypeError:  # a caller put a non-string in a text field
+        text, simple = "", False
+    if not simple or (not text.isprintable() and has_control(text)):
         for f in _TEXT_FIELDS:
-            row[f] = clean(row[f])
+            row[f] = clean(row[f]) if isinstance(row[f], str) else ("" if row[f] is None else str(row[f]))
         row["authors"], row["keywords"] = _clean_list(row["authors"]), _clean_list(row["keywords"])
         row["extra"] = _jsonable(extra)
     return row
