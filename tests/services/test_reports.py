@@ -72,3 +72,18 @@ def test_agreement_matches_sklearn(store):
     assert doc["n_items"] == 10 and doc["raters"] == ["ana", "ben"]
     assert doc["cohen_kappa"] == pytest.approx(cohen_kappa_score(a, b))
     assert doc["percent_agreement"] == pytest.approx(0.7)
+
+
+def test_methods_text_states_the_numbers(store):
+    from screener.services.methods_text import methods_text
+
+    for rid in range(1, 13):
+        label = "include" if rid <= 4 else "exclude"
+        reasons = [] if label == "include" else ["Wrong population"]
+        screening.decide(store, rid, "ana", label, reasons=reasons)
+        screening.decide(store, rid, "ben", label if rid != 12 else "include", reasons=reasons if rid != 12 else [])
+    text = methods_text(store)
+    assert "PubMed (9); Scopus (4)" in text and "13 records in total" in text
+    assert "1 records that could not be read" in text and "12 records were screened" in text
+    assert "Agreement on the 12 records" in text and "Cohen's kappa" in text
+    assert "await a final decision" in text  # record 12 is a conflict

@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("prisma", help="PRISMA 2020 counts and flow diagram")
     p.add_argument("project")
     p.add_argument("--out", default=None, help=".svg, .pdf, .png, .csv (R/Shiny template) or .json")
+    p.add_argument("--methods", action="store_true", help="print a draft of the selection-process paragraph")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_prisma)
 
@@ -63,12 +64,18 @@ def cmd_prisma(args) -> int:
 
     with _open(args.project) as store:
         doc = prisma_document(store)
+        if args.methods:
+            from screener.services.methods_text import methods_text
+
+            doc["methods_text"] = methods_text(store)
+            if not args.json:
+                print(doc["methods_text"])
         if args.out:
             write_prisma(store, args.out)
             print(f"wrote {args.out}", file=sys.stderr)
     if args.json:
         _json_out(doc)
-    elif not args.out:
+    elif not args.out and not args.methods:
         for k, v in doc.items():
             print(f"{k}: {v}")
     return 0
