@@ -87,3 +87,19 @@ def test_methods_text_states_the_numbers(store):
     assert "1 records that could not be read" in text and "12 records were screened" in text
     assert "Agreement on the 12 records" in text and "Cohen's kappa" in text
     assert "await a final decision" in text  # record 12 is a conflict
+
+
+def test_stopping_records_automation_exclusions(store):
+    from screener.core.errors import UserError
+    from screener.services.ranking import stop_screening
+
+    for rid in (1, 2, 3, 4):
+        screening.decide(store, rid, "ana", "include" if rid == 1 else "exclude",
+                         reasons=[] if rid == 1 else ["Wrong population"])
+    with pytest.raises(UserError, match="not say it is safe"):
+        stop_screening(store, "ana")
+    res = stop_screening(store, "ana", force=True)
+    assert res["excluded_by_automation"] == 9 and res["forced"]  # 8 from databases, 1 from citation searching
+    c = prisma_counts(store)
+    assert c.excluded_automatic == 8 and c.records_screened == 4
+    assert check_invariants(c) == []

@@ -18,6 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("rank", help="refit the relevance model and summarise the ranking")
     p.add_argument("project")
     p.add_argument("--stage", default="title_abstract", type=_stage)
+    p.add_argument("--stop", action="store_true",
+                   help="stop screening: record the undecided records as excluded by automation")
+    p.add_argument("--by", default=None, metavar="NAME", help="who stops (with --stop)")
+    p.add_argument("--force", action="store_true", help="stop even if the stopping rule does not say so yet")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_rank)
 
@@ -82,9 +86,19 @@ def cmd_prisma(args) -> int:
 
 
 def cmd_rank(args) -> int:
-    from screener.services.ranking import rank_summary
+    from screener.core.errors import UserError
+    from screener.services.ranking import rank_summary, stop_screening
 
+    if args.stop and not args.by:
+        raise UserError("--stop needs --by NAME (the reviewer who stops screening)")
     with _open(args.project) as store:
+        if args.stop:
+            doc = stop_screening(store, args.by, force=args.force)
+            if args.json:
+                _json_out(doc)
+            else:
+                print(f"{doc['excluded_by_automation']} records recorded as excluded by automation", file=sys.stderr)
+            return 0
         doc = rank_summary(store, args.stage)
     if args.json:
         _json_out(doc)

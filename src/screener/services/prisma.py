@@ -81,6 +81,8 @@ def prisma_counts(store: Store) -> PrismaCounts:
         ft = stage_outcomes(s, Stage.FULL_TEXT.value, sought)
         attach = dict(s.execute(select(Attachment.record_id, Attachment.status)).all())
         ft_decided = set(s.scalars(select(Decision.record_id).where(Decision.stage == Stage.FULL_TEXT.value)))
+        automated = set(s.scalars(select(Resolution.record_id).where(Resolution.stage == Stage.TITLE_ABSTRACT.value,
+                                                                      Resolution.automated.is_(True))))
         ft_excluded = [rid for rid in sought if ft[rid].state == "exclude"]
         reasons = _exclusion_reasons(s, Stage.FULL_TEXT.value, ft_excluded)
 
@@ -89,6 +91,10 @@ def prisma_counts(store: Store) -> PrismaCounts:
     for rid in active:
         col = column.get(rid, "dbr")
         state = ta[rid].state
+        if rid in automated:
+            # never screened by a person: removed before screening by the ranking's stopping rule
+            c[f"{col}_automatic"] += 1
+            continue
         if col == "dbr":
             c["records_screened"] += 1
             if state == "exclude":
@@ -118,7 +124,7 @@ def prisma_counts(store: Store) -> PrismaCounts:
         register_results=found["register"], register_specific_results=dict(per_reg),
         website_results=found["website"], organisation_results=found["organisation"],
         citations_results=found["citation"], other_results=found["other"],
-        duplicates=dbr_dups, excluded_other=sum(other_reasons.values()),
+        duplicates=dbr_dups, excluded_automatic=c["dbr_automatic"], excluded_other=sum(other_reasons.values()),
         excluded_other_reasons=dict(other_reasons),
         records_screened=c["records_screened"], records_excluded=c["records_excluded"],
         records_excluded_human=c["records_excluded"], records_excluded_automation=0,

@@ -68,3 +68,37 @@ def _ranked(store: Store, stage: str) -> tuple[list[int], dict[str, Any]]:
 def rank_summary(store: Store, stage: str = "title_abstract") -> dict[str, Any]:
     """The `rank --json` document: refit on the decisions so far and report."""
     return _ranked(store, Stage.parse(stage).value)[1]
+
+
+def stop_screening(store: Store, by: str, force: bool = False) -> dict[str, Any]:
+    """Stop title/abstract screening on the stopping rule: the records nobody has decided yet are
+    recorded as excluded by automation (PRISMA's "records marked as ineligible by automation tools").
+
+    Refused while the rule does not say it is safe, unless ``force`` (the team's own call, which
+    the result and the log still record).
+    """
+    from screener.core.errors import UserError
+    from screener.services.reviewers import reviewer_id
+    from screener.storage.models import DecisionEvent, Resolution, utcnow
+
+    stage_v = Stage.TITLE_ABSTRACT.value
+    summary = rank_summary(store, stage_v)
+    stop = summary["stopping"]
+    if not stop or (not stop["safe_to_stop"] and not force):
+        bound = f"{stop['recall_lower_bound']:.2f}" if stop else "unknown"
+        raise UserError(f"the stopping rule does not say it is safe to stop yet (recall >= {bound} at 95% "
+                        "confidence); keep screening, or use --force to stop anyway")
+    with store.unit() as s:
+        by_id = reviewer_id(s, by)
+        decided = set(s.scalars(select(Decision.record_id).where(Decision.stage == stage_v)))
+        resolved = set(s.scalars(select(Resolution.record_id).where(Resolution.stage == stage_v)))
+        left = [rid for rid in s.scalars(select(Record.id).where(Record.duplicate_of.is_(None)).order_by(Record.id))
+                if rid not in decided and rid not in resolved]
+        now = utcnow()
+        note = "stopped on the ranking's stopping rule" + (" (forced)" if not stop["safe_to_stop"] else "")
+        for rid in left:
+            s.add(Resolution(record_id=rid, stage=stage_v, label="exclude", reviewer_id=by_id, note=note,
+                             automated=True, resolved_at=now))
+            s.add(DecisionEvent(record_id=rid, reviewer_id=by_id, stage=stage_v, kind="resolution", before=None,
+                                after={"label": "exclude", "automated": True, "note": note}, origin="stop"))
+    return {"excluded_by_automation": len(left), "forced": not stop["safe_to_stop"], "stopping": stop}

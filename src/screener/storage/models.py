@@ -250,6 +250,9 @@ class Resolution(Base):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewers.id"))
     note: Mapped[str] = mapped_column(default="")
     reason_ids: Mapped[list[Any]] = mapped_column(default=list)
+    # Set for records left unscreened when the team stopped on the ranking's stopping rule:
+    # PRISMA reports them as marked ineligible by an automation tool.
+    automated: Mapped[bool] = mapped_column(Boolean, default=False)
     resolved_at: Mapped[datetime] = mapped_column(default=utcnow)
     __table_args__ = (
         UniqueConstraint("record_id", "stage", name="uq_resolutions_record_stage"),

@@ -227,6 +227,7 @@ def upgrade() -> None:
     sa.Column('reviewer_id', sa.Integer(), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('reason_ids', sa.JSON(), nullable=False),
+    sa.Column('automated', sa.Boolean(), nullable=False),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("label IN ('include', 'exclude', 'maybe')", name=op.f('ck_resolutions_label')),
     sa.ForeignKeyConstraint(['record_id'], ['records.id'], name=op.f('fk_resolutions_record_id_records'), ondelete='CASCADE'),
