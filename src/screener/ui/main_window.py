@@ -20,6 +20,8 @@ from screener.core.enums import Stage
 from screener.core.errors import UserError
 from screener.services import demo
 from screener.ui import config, keys, theme
+from screener.ui.agreement_view import AgreementDialog
+from screener.ui.conflicts_view import open_conflicts
 from screener.ui.context import ProjectContext, open_context, read_context
 from screener.ui.dialogs.about import show_about
 from screener.ui.dialogs.import_dialog import ImportDialog
@@ -104,6 +106,8 @@ class MainWindow(QMainWindow):
         a["stage_ta"] = self._action(self.tr("Title/abstract stage"), partial(self.screen.set_stage, "ta"), "Ctrl+1")
         a["stage_ft"] = self._action(self.tr("Full-text stage"), partial(self.screen.set_stage, "ft"), "Ctrl+2")
         a["reshuffle"] = self._action(self.tr("New &random order"), self.screen.reshuffle)
+        a["conflicts"] = self._action(self.tr("&Conflicts…"), self.show_conflicts, "Ctrl+Shift+C")
+        a["agreement"] = self._action(self.tr("&Agreement…"), self.show_agreement)
         a["shortcuts"] = self._action(self.tr("&Keyboard shortcuts…"), self.edit_shortcuts)
         a["help"] = self._action(self.tr("Keyboard &help"), self.toggle_help, bindings["help"], "help")
         a["help"].setShortcuts([QKeySequence(bindings["help"]), QKeySequence("?")])
@@ -139,11 +143,14 @@ class MainWindow(QMainWindow):
         m.addAction(a["stage_ft"])
         m.addAction(a["reshuffle"])
         m.addSeparator()
+        m.addAction(a["conflicts"])
+        m.addSeparator()
         m.addAction(s["attach"])
         m.addAction(s["not_retrieved"])
         m = mb.addMenu(self.tr("&Project"))
         m.addAction(a["settings"])
         m.addAction(a["reviewer"])
+        m.addAction(a["agreement"])
         m.addAction(a["refresh"])
         m = mb.addMenu(self.tr("&Help"))
         m.addAction(a["help"])
@@ -174,7 +181,8 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         open_ = self.ctx is not None and self.session is not None
         has_record = open_ and self.session.current is not None
-        for name in ("import", "close", "settings", "reviewer", "refresh", "stage_ta", "stage_ft", "reshuffle"):
+        for name in ("import", "close", "settings", "reviewer", "refresh", "stage_ta", "stage_ft", "reshuffle",
+                     "conflicts", "agreement"):
             self.actions_by_name[name].setEnabled(open_)
         for name, act in self.screen.actions_by_name.items():
             act.setEnabled(open_ if name in ("search", "next", "previous", "next_todo") else has_record)
@@ -373,6 +381,31 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.changed.connect(self.reload_context)
         self.dialogs["settings"] = dialog
+        dialog.open()
+        return dialog
+
+    def show_conflicts(self) -> None:
+        """Screening → Conflicts…: the current stage's conflicts, if this reviewer may see them."""
+        if self.ctx is None or self.session is None:
+            return
+
+        def opened(dialog) -> None:
+            self.dialogs["conflicts"] = dialog
+
+        open_conflicts(self, self.ctx, self.runner, self.session.stage, on_open=opened, on_resolved=self._on_resolved)
+
+    def _on_resolved(self, _record_id: int) -> None:
+        if self.session is not None:
+            self.session.model.refresh_rows()
+
+    def show_agreement(self) -> AgreementDialog | None:
+        """Project → Agreement…: the agreement dashboard, opened on the current stage."""
+        if self.ctx is None:
+            return None
+        stage = self.session.stage if self.session is not None else Stage.TITLE_ABSTRACT.value
+        dialog = AgreementDialog(self.ctx, self.runner, stage, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialogs["agreement"] = dialog
         dialog.open()
         return dialog
 
