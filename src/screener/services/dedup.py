@@ -189,3 +189,16 @@ def duplicates_by_source(store: Store) -> dict[str, int]:
         for name, _ in s.execute(q):
             out[name] += 1
     return dict(out)
+
+
+def list_groups(store: Store) -> list[dict[str, Any]]:
+    """Every merged group with its kept record, the records merged into it and who merged them."""
+    with store.read() as s:
+        out = []
+        for g in s.scalars(select(DuplicateGroup).order_by(DuplicateGroup.id)):
+            members = list(s.execute(select(Record.id, Record.title).where(Record.dup_group_id == g.id)
+                                     .order_by(Record.id)))
+            title = next((t for i, t in members if i == g.kept_record_id), "") or ""
+            out.append({"id": g.id, "kept": g.kept_record_id, "method": g.method, "by": g.created_by,
+                        "merged": [i for i, _ in members if i != g.kept_record_id], "title": title})
+        return out

@@ -14,15 +14,17 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
 from screener.core.enums import Stage
 from screener.core.errors import UserError
 from screener.services import demo
+from screener.services.merge import merge_projects
 from screener.ui import config, keys, theme
 from screener.ui.agreement_view import AgreementDialog
 from screener.ui.conflicts_view import open_conflicts
 from screener.ui.context import ProjectContext, open_context, read_context
+from screener.ui.duplicates_view import open_duplicates
 from screener.ui.dialogs.about import show_about
 from screener.ui.dialogs.import_dialog import ImportDialog
 from screener.ui.dialogs.new_project import NewProjectWizard, create_project
@@ -108,6 +110,8 @@ class MainWindow(QMainWindow):
         a["reshuffle"] = self._action(self.tr("New &random order"), self.screen.reshuffle)
         a["conflicts"] = self._action(self.tr("&Conflicts…"), self.show_conflicts, "Ctrl+Shift+C")
         a["agreement"] = self._action(self.tr("&Agreement…"), self.show_agreement)
+        a["duplicates"] = self._action(self.tr("&Duplicates…"), partial(open_duplicates, self), "Ctrl+Shift+D")
+        a["merge"] = self._action(self.tr("&Merge decisions from a copy…"), self.merge_copy)
         a["shortcuts"] = self._action(self.tr("&Keyboard shortcuts…"), self.edit_shortcuts)
         a["help"] = self._action(self.tr("Keyboard &help"), self.toggle_help, bindings["help"], "help")
         a["help"].setShortcuts([QKeySequence(bindings["help"]), QKeySequence("?")])
@@ -123,6 +127,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = m.addMenu(self.tr("Open &recent"))
         m.addSeparator()
         m.addAction(a["import"])
+        m.addAction(a["merge"])
         m.addAction(a["close"])
         m.addSeparator()
         m.addAction(a["quit"])
@@ -151,6 +156,7 @@ class MainWindow(QMainWindow):
         m.addAction(a["settings"])
         m.addAction(a["reviewer"])
         m.addAction(a["agreement"])
+        m.addAction(a["duplicates"])
         m.addAction(a["refresh"])
         m = mb.addMenu(self.tr("&Help"))
         m.addAction(a["help"])
@@ -181,7 +187,7 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         open_ = self.ctx is not None and self.session is not None
         has_record = open_ and self.session.current is not None
-        for name in ("import", "close", "settings", "reviewer", "refresh", "stage_ta", "stage_ft", "reshuffle",
+        for name in ("import", "merge", "duplicates", "close", "settings", "reviewer", "refresh", "stage_ta", "stage_ft", "reshuffle",
                      "conflicts", "agreement"):
             self.actions_by_name[name].setEnabled(open_)
         for name, act in self.screen.actions_by_name.items():
@@ -397,6 +403,26 @@ class MainWindow(QMainWindow):
     def _on_resolved(self, _record_id: int) -> None:
         if self.session is not None:
             self.session.model.refresh_rows()
+
+    def merge_copy(self) -> None:
+        """File → Merge decisions from a copy…: bring in what a reviewer screened offline."""
+        if self.ctx is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Merge decisions from another copy of this project"),
+                                              "", self.tr("screener projects (*.screener)"))
+        if path:
+            self.runner.submit(merge_projects, self.ctx.store, path, lane="db", done=self._on_merged,
+                               failed=self._on_error)
+
+    def _on_merged(self, report: dict) -> None:
+        new = sum(len(ids) for ids in report["new_conflicts"].values())
+        QMessageBox.information(self, self.tr("Merged"), self.tr(
+            "{added} new and {updated} newer decisions came in; {unchanged} were already here and {kept} are "
+            "newer here. {resolutions} resolutions. New conflicts: {new}.").format(
+                added=report["decisions_added"], updated=report["decisions_updated"],
+                unchanged=report["unchanged"], kept=report["kept_newer_here"],
+                resolutions=report["resolutions"], new=new))
+        self.refresh()
 
     def show_agreement(self) -> AgreementDialog | None:
         """Project → Agreement…: the agreement dashboard, opened on the current stage."""

@@ -1,0 +1,159 @@
+"""The Duplicates view: find candidates, decide pairs by keyboard (merge, not a duplicate), split a
+merge from the groups tab; every outcome checked through the services."""
+
+from __future__ import annotations
+
+import os
+from functools import partial
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+
+from screener.core.records import ParsedFile, RecordData
+from screener.services import screening
+from screener.services.dedup import duplicates_by_source, pairs_to_review
+from screener.services.export import record_data
+from screener.services.importing import import_parsed
+from screener.services.project import init_project, open_project
+from screener.ui.duplicates_view import DuplicatesDialog, differing_fields, open_duplicates, word_diff_html
+from tests.ui.helpers import open_as, settle
+
+A = RecordData(title="Segment anything in medical images", authors=("Ma, Jun", "He, Yuting", "Wang, Bo"),
+               year=2024, journal="Nature Communications", volume="15", pages="654", doi="10.1038/s41467-024-44824-z")
+A2 = RecordData(title="Segment Anything in Medical Images.", authors=("Ma J", "He Y", "Wang B"), year=2024,
+                journal="Nat Commun", volume="15", pages="654", doi="10.1038/S41467-024-44824-Z",
+                abstract="Medical image segmentation is a critical component in clinical practice.")
+D = RecordData(title="Foundation models for retinal image analysis: a review", authors=("Zhou, Y.", "Li, K."),
+               year=2023, journal="Eye")
+D2 = RecordData(title="Foundation models in retinal image analysis - a review", authors=("Zhou Y",), year=2024,
+                journal="Eye (Lond)")
+P = RecordData(title="Towards generalist biomedical AI", authors=("Tu, Tao",), year=2023, journal="arXiv",
+               arxiv_id="2307.14334")
+P2 = RecordData(title="Towards generalist biomedical AI", authors=("Tu, Tao",), year=2024,
+                doi="10.1056/aioa2300138", journal="NEJM AI")
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@pytest.fixture
+def dup_project(tmp_path) -> Path:
+    """Records 1-3 from PubMed, 4-6 their duplicates from Scopus; 1 and 4 carry differing decisions."""
+    path = tmp_path / "dups.screener"
+    store = init_project(path, title="Dedup review", reviewers=["ana", "ben"])
+    import_parsed(store, ParsedFile("pubmed.nbib", "medline", "utf-8", (A, D, P)), source="PubMed")
+    import_parsed(store, ParsedFile("scopus.ris", "ris", "utf-8", (A2, D2, P2)), source="Scopus")
+    screening.decide(store, 1, "ana", "include")
+    screening.decide(store, 4, "ana", "exclude", reasons=["Wrong population"])
+    store.close()
+    return path
+
+
+def _key(qtbot, dialog, key) -> None:
+    qtbot.keyClick(dialog.list, key)
+
+
+def _wait(qtbot, dialog) -> None:
+    qtbot.waitUntil(lambda: dialog.idle, timeout=10000)
+
+
+def test_differences_are_found():
+    from screener.services.dto import RecordView
+
+    def view(rid, rec):
+        return RecordView(rid, rec.title, rec.abstract, rec.authors, rec.year, rec.journal, rec.volume, rec.issue,
+                          rec.pages, rec.doi, rec.pmid, rec.arxiv_id, rec.url, rec.keywords, rec.pub_type,
+                          rec.language, {}, (), None)
+
+    diff = differing_fields(view(1, A), view(4, A2))
+    # case and a final full stop are not differences; the journal's abbreviation is
+    assert "title" not in diff and "doi" not in diff and diff["journal"] == "differ"
+    assert diff["abstract"] == "missing" and "year" not in diff
+    a, b = word_diff_html(D.title, D2.title, "x")
+    assert '<span style="x">for</span>' in a and '<span style="x">in</span>' in b and "retinal" in a
+
+
+def test_find_review_merge_not_duplicate_split(qtbot, main_window, dup_project):
+    w = main_window
+    open_as(qtbot, w, dup_project, "ana")
+    # opened the way the main window's menu action does it
+    action = QAction("Duplicates…", w)
+    action.setShortcut(QKeySequence("Ctrl+Shift+D"))
+    action.triggered.connect(partial(open_duplicates, w))
+    action.trigger()
+    dialog = w.dialogs["duplicates"]
+    assert isinstance(dialog, DuplicatesDialog) and dialog.isVisible()
+    _wait(qtbot, dialog)
+    assert dialog.list.count() == 0
+
+    # find, with the sure pairs merged at once: 1-4 is sure but carries decisions, so it comes here
+    dialog.auto_box.setChecked(True)
+    qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.last_find is not None and dialog.idle, timeout=10000)
+    assert dialog.last_find["merged"] == 0 and dialog.last_find["links"] == 1
+    assert [(p.a_id, p.b_id) for p in dialog.pairs] == [(1, 4), (2, 5)]
+    qtbot.waitUntil(lambda: "#1" in dialog.pane.toPlainText() and "Nat Commun" in dialog.pane.toPlainText())
+    assert "same DOI" in dialog.pane.toPlainText() and "Decisions" in dialog.pane.toPlainText()
+
+    # M merges the first pair: its records carry differing decisions → a clear notice
+    _key(qtbot, dialog, Qt.Key.Key_M)
+    assert dialog.current().a_id == 2  # the next pair shows at once
+    qtbot.waitUntil(lambda: "Foundation models in" in dialog.pane.toPlainText(), timeout=5000)
+    _wait(qtbot, dialog)
+    assert dialog.notice.isVisible()
+    assert "differing screening decisions" in dialog.notice.text() and "Split" in dialog.notice.text()
+
+    # N: not a duplicate
+    _key(qtbot, dialog, Qt.Key.Key_N)
+    _wait(qtbot, dialog)
+    assert dialog.list.count() == 0 and "No pairs" in dialog.count_label.text()
+
+    # the preprint/published link is listed under its own filter
+    dialog.filter.setCurrentIndex(dialog.filter.findData("link"))
+    _wait(qtbot, dialog)
+    assert [(p.a_id, p.b_id) for p in dialog.pairs] == [(3, 6)]
+    _key(qtbot, dialog, Qt.Key.Key_S)  # S skips it: it moves to the skipped pairs
+    _wait(qtbot, dialog)
+    assert dialog.list.count() == 0
+
+    with open_project(dup_project) as store:
+        assert pairs_to_review(store, "not_duplicate")[0].a_id == 2
+        assert pairs_to_review(store) == []
+        assert [(p.a_id, p.b_id) for p in pairs_to_review(store, "skipped")] == [(3, 6)]
+        assert len(record_data(store)) == 6  # a merge keeps every source record
+        assert sum(duplicates_by_source(store).values()) == 1
+
+    # the groups tab lists the merge; Split undoes it
+    dialog.tabs.setCurrentIndex(1)
+    assert dialog.group_table.rowCount() == 1
+    assert dialog.group_table.item(0, 1).text() in ("#1", "#4")
+    dialog.group_table.selectRow(0)
+    assert dialog.split_button.isEnabled()
+    qtbot.mouseClick(dialog.split_button, Qt.MouseButton.LeftButton)
+    _wait(qtbot, dialog)
+    assert dialog.group_table.rowCount() == 0
+    with open_project(dup_project) as store:
+        assert duplicates_by_source(store) == {}
+        assert dict(record_data(store, [1]))[1] == A and dict(record_data(store, [4]))[4] == A2
+        # after the split the pair is back for review
+        assert [(p.a_id, p.b_id) for p in pairs_to_review(store)] == [(1, 4)]
+    settle(qtbot, w)
+    dialog.close()
+
+
+def test_render_docs_image(qtbot, main_window, dup_project, tmp_path):
+    """An offscreen grab of the review tab; written to docs/duplicates.png with SCREENER_RENDER_DOCS=1."""
+    from screener.services.dedup import find_candidates
+
+    with open_project(dup_project) as store:
+        find_candidates(store, auto=True, by="ana")
+    open_as(qtbot, main_window, dup_project, "ana")
+    dialog = open_duplicates(main_window)
+    dialog.resize(1100, 680)
+    _wait(qtbot, dialog)
+    qtbot.waitUntil(lambda: "Nat Commun" in dialog.pane.toPlainText(), timeout=5000)
+    out = DOCS / "duplicates.png" if os.environ.get("SCREENER_RENDER_DOCS") else tmp_path / "duplicates.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    assert dialog.grab().save(str(out))
+    assert out.stat().st_size > 10000
+    dialog.close()
