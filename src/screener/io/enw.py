@@ -16,6 +16,7 @@ import re
 from screener.core.errors import FileFormatError
 from screener.core.records import ParsedFile, RecordData, RecordError
 from screener.io.tagged import (
+    drop_empty,
     Fields,
     add,
     arxiv_from,
@@ -116,12 +117,7 @@ def _continue(values: dict[str, list[str]], tag: str, line: str) -> None:
 
 def to_record(values: dict[str, list[str]], line: int) -> RecordData:
     """Map one EndNote record; what is not taken goes to ``extra`` under its tag (``%8``...)."""
-    for tag in [t for t, vals in values.items() if "" in vals]:
-        kept = [v for v in values[tag] if v]
-        if kept:
-            values[tag] = kept
-        else:
-            del values[tag]
+    drop_empty(values)
     f = Fields(values)
     title = f.text(*TITLE)
     abstract = f.paragraphs(*ABSTRACT)

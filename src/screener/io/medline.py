@@ -15,7 +15,8 @@ import re
 from screener.core.errors import FileFormatError
 from screener.core.records import ParsedFile, RecordData, RecordError
 from screener.io.normalize import normalize_doi, normalize_pmid
-from screener.io.tagged import Fields, add, arxiv_from, head, join_pages, rejection, split_lines, year_of
+from screener.io.tagged import (Fields, add, arxiv_from, drop_empty, head, join_pages, rejection, split_lines,
+                                year_of)
 from screener.io.text import clean
 
 TITLE = ("TI",)
@@ -116,13 +117,7 @@ def parse(text: str, path: str) -> ParsedFile:
 
 def to_record(values: dict[str, list[str]], line: int) -> RecordData:
     """Map one MEDLINE record; what is not taken goes to ``extra`` under its tag."""
-    # An empty "AB  - " (PubMed writes them) is no value; drop empties before mapping.
-    for tag in [t for t, vals in values.items() if "" in vals]:
-        kept = [v for v in values[tag] if v]
-        if kept:
-            values[tag] = kept
-        else:
-            del values[tag]
+    drop_empty(values)
     f = Fields(values)
     title = f.text(*TITLE)
     abstract = f.text(*ABSTRACT)

@@ -52,6 +52,16 @@ def split_lines(text: str, chunk: int = 1 << 20) -> Iterator[str]:
         start = end + 1
 
 
+def drop_empty(values: dict[str, list[str]]) -> None:
+    """Remove empty values (an empty "AB  - " line is no abstract), and tags left with none."""
+    for tag in [t for t, vals in values.items() if "" in vals]:
+        kept = [v for v in values[tag] if v]
+        if kept:
+            values[tag] = kept
+        else:
+            del values[tag]
+
+
 def head(text: str, size: int = 4096) -> str:
     """The start of ``text`` that the cheap ``sniff`` functions look at."""
     return text[:size].lstrip("\ufeff")

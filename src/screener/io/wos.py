@@ -26,6 +26,7 @@ from screener.core.errors import FileFormatError
 from screener.core.records import ParsedFile, RecordData, RecordError
 from screener.io.normalize import normalize_pmid
 from screener.io.tagged import (
+    drop_empty,
     Fields,
     add,
     arxiv_from,
@@ -147,12 +148,7 @@ def _check_references(values: dict[str, list[str]]) -> str:
 
 def to_record(values: dict[str, list[str]], line: int) -> RecordData:
     """Map one WoS record; what is not taken goes to ``extra`` under its tag."""
-    for tag in [t for t, vals in values.items() if "" in vals]:
-        kept = [v for v in values[tag] if v]
-        if kept:
-            values[tag] = kept
-        else:
-            del values[tag]
+    drop_empty(values)
     f = Fields(values)
     if f.peek("PT") == DEFAULT_PT and len(values["PT"]) == 1:
         del values["PT"]  # the writer puts it back
