@@ -190,3 +190,19 @@ def test_tags_and_crosstab_tables(store, tmp_path):
     assert pairs[("Imaging modality", "MRI", "Task", "Segmentation")] == 1
     out = tmp_path / "tags.xlsx"
     assert export_table(store, "tags", out)["rows"] == 2 and out.stat().st_size > 0
+
+
+def test_resolution_settles_final_tags(store):
+    from screener.services.conflicts import resolve
+    from screener.services.review_tables import tags_table
+
+    screening.decide(store, 1, "ana", "include", tags=["Task > Segmentation", "Imaging modality > CT"])
+    screening.decide(store, 1, "ben", "include", tags=["Task > Detection"])
+    cols, rows = tags_table(store)
+    row = dict(zip(cols, rows[0]))
+    assert row["Task"] == "Detection; Segmentation"  # the union while unsettled
+    res = resolve(store, 1, "include", "ana", tags=["Task > Segmentation", "Imaging modality > CT"])
+    assert res["tags"] == ["Imaging modality > CT", "Task > Segmentation"]
+    cols, rows = tags_table(store)
+    row = dict(zip(cols, rows[0]))
+    assert row["Task"] == "Segmentation" and row["Imaging modality"] == "CT"

@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--by", required=True, metavar="NAME")
     p.add_argument("--stage", default="title_abstract", type=_stage)
     p.add_argument("--reason", action="append", default=[])
+    p.add_argument("--tag", action="append", default=None, metavar="PATH",
+                   help="the record's final tags (settles the reviewers' tag disagreement)")
     p.add_argument("--note", default="")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_resolve)
@@ -66,7 +68,7 @@ def cmd_resolve(args) -> int:
     from screener.services.conflicts import resolve
 
     with _open(args.project) as store:
-        doc = resolve(store, args.record_id, args.label, args.by, args.stage, args.reason, args.note)
+        doc = resolve(store, args.record_id, args.label, args.by, args.stage, args.reason, args.note, args.tag)
     if args.json:
         _json_out(doc)
     else:

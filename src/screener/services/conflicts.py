@@ -11,7 +11,7 @@ from screener.core.errors import UserError
 from screener.services.outcomes import stage_outcomes
 from screener.services.reviewers import reviewer_id
 from screener.services.screening import check_record, record_decisions
-from screener.services.taxonomy import find_reason
+from screener.services.taxonomy import find_reason, resolve_tag, tag_paths
 from screener.storage.models import (DecisionEvent, Reason, Record, Resolution, Reviewer, StageSettings,
                                      utcnow)
 from screener.storage.session import Store
@@ -42,8 +42,12 @@ def can_adjudicate(session, reviewer: str, stage: str) -> bool:
 
 
 def resolve(store: Store, record_id: int, label: str, by: str, stage: str = "title_abstract",
-            reasons: Sequence[str] = (), note: str = "") -> dict[str, Any]:
-    """Record (or replace) the final decision of a record at a stage; the history is logged."""
+            reasons: Sequence[str] = (), note: str = "", tags: Sequence[str] | None = None) -> dict[str, Any]:
+    """Record (or replace) the final decision of a record at a stage; the history is logged.
+
+    ``tags`` settles the reviewers' tag disagreement: those become the record's final tags at
+    this stage (``None`` leaves the union of the reviewers' tags standing).
+    """
     stage_v = Stage.parse(stage).value
     label_v = Label.parse(label).value
     with store.unit() as s:
@@ -57,13 +61,14 @@ def resolve(store: Store, record_id: int, label: str, by: str, stage: str = "tit
         if label_v == Label.EXCLUDE.value and st.reason_required and not reasons:
             raise UserError(f"record {record_id}: a reason is required to exclude at the {stage_v} stage (--reason)")
         reason_ids = [find_reason(s, stage_v, r).id for r in dict.fromkeys(reasons)]
+        tag_ids = None if tags is None else [resolve_tag(s, t).id for t in dict.fromkeys(tags) if t]
         current = s.scalar(select(Resolution).where(Resolution.record_id == record_id, Resolution.stage == stage_v))
         before = _snap(s, current)
         if current is None:
             current = Resolution(record_id=record_id, stage=stage_v, label=label_v, reviewer_id=by_id)
             s.add(current)
         current.label, current.reviewer_id, current.note = label_v, by_id, note or ""
-        current.reason_ids, current.resolved_at = reason_ids, utcnow()
+        current.reason_ids, current.tag_ids, current.resolved_at = reason_ids, tag_ids, utcnow()
         s.flush()
         after = _snap(s, current)
         s.add(DecisionEvent(record_id=record_id, reviewer_id=by_id, stage=stage_v, kind="resolution",
@@ -75,7 +80,11 @@ def _snap(session, r: Resolution | None) -> dict[str, Any] | None:
     if r is None:
         return None
     names = dict(session.execute(select(Reason.id, Reason.name)).all())
-    return {"label": r.label, "reasons": [names[i] for i in r.reason_ids or []], "note": r.note}
+    snap = {"label": r.label, "reasons": [names[i] for i in r.reason_ids or []], "note": r.note}
+    if r.tag_ids is not None:
+        paths = tag_paths(session)
+        snap["tags"] = sorted(paths[i] for i in r.tag_ids)
+    return snap
 
 
 def unblind(store: Store, stage: str, by: str | None = None) -> None:

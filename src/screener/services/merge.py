@@ -18,7 +18,7 @@ from screener.services.outcomes import stage_outcomes
 from screener.services.screening import set_decision
 from screener.storage.models import Decision, Record, Resolution, Reviewer
 from screener.storage.session import Store
-from screener.services.taxonomy import ensure_reason
+from screener.services.taxonomy import ensure_reason, resolve_tag
 
 
 def _aware(t: datetime | None) -> datetime:
@@ -96,6 +96,7 @@ def merge_projects(store: Store, other_project: str | Path) -> dict[str, Any]:
                 s.add(cur)
             cur.label, cur.reviewer_id, cur.note, cur.resolved_at = snap["label"], names[by], snap["note"], at
             cur.reason_ids = [ensure_reason(s, stage, r).id for r in snap["reasons"]]
+            cur.tag_ids = [resolve_tag(s, t, create=True).id for t in snap["tags"]] if "tags" in snap else None
             resolutions += 1
         s.flush()
         after = {st.value: {r for r, o in stage_outcomes(s, st.value).items() if o.state == "conflict"} for st in Stage}

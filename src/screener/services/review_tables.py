@@ -16,7 +16,7 @@ from sqlalchemy import select
 from screener.core.enums import Stage
 from screener.services.outcomes import stage_outcomes
 from screener.services.taxonomy import SEP, list_tags, tag_paths
-from screener.storage.models import Decision, DecisionTag, Record
+from screener.storage.models import Decision, DecisionTag, Record, Resolution
 from screener.storage.session import Store
 
 
@@ -41,6 +41,11 @@ def _included_with_tags(store: Store, stage: str | None) -> tuple[str, list[int]
         for rid, tid in s.execute(q):
             if rid in wanted:
                 tags[rid].add(paths[tid])
+        # an adjudicator's final tags replace the union of the reviewers' tags
+        for rid, tag_ids in s.execute(select(Resolution.record_id, Resolution.tag_ids)
+                                      .where(Resolution.stage == stage_v, Resolution.tag_ids.is_not(None))):
+            if rid in wanted and tag_ids is not None:
+                tags[rid] = {paths[t] for t in tag_ids}
     return stage_v, included, tags
 
 

@@ -250,6 +250,9 @@ class Resolution(Base):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewers.id"))
     note: Mapped[str] = mapped_column(default="")
     reason_ids: Mapped[list[Any]] = mapped_column(default=list)
+    # The record's final tags when an adjudicator settled the reviewers' tag disagreement;
+    # None means "not settled": the union of the reviewers' tags stands.
+    tag_ids: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
     # Set for records left unscreened when the team stopped on the ranking's stopping rule:
     # PRISMA reports them as marked ineligible by an automation tool.
     automated: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -227,6 +227,7 @@ def upgrade() -> None:
     sa.Column('reviewer_id', sa.Integer(), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('reason_ids', sa.JSON(), nullable=False),
+    sa.Column('tag_ids', sa.JSON(), nullable=True),
     sa.Column('automated', sa.Boolean(), nullable=False),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("label IN ('include', 'exclude', 'maybe')", name=op.f('ck_resolutions_label')),
