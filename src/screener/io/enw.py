@@ -16,17 +16,16 @@ import re
 from screener.core.errors import FileFormatError
 from screener.core.records import ParsedFile, RecordData, RecordError
 from screener.io.tagged import (
-    drop_empty,
     Fields,
-    add,
     arxiv_from,
+    blocks,
     doi_of,
+    drop_empty,
     first_url,
     head,
     join_pages,
+    keep_or_reject,
     pmid_from_accession,
-    rejection,
-    split_lines,
     year_of,
 )
 from screener.io.text import clean
@@ -64,40 +63,8 @@ def parse(text: str, path: str) -> ParsedFile:
     """Parse EndNote tagged ``text`` read from ``path``; see the module docstring."""
     records: list[RecordData] = []
     errors: list[RecordError] = []
-    values: dict[str, list[str]] | None = None
-    start = 0
-    last: str | None = None
-
-    def close() -> None:
-        assert values is not None
-        record = to_record(values, start)
-        reason = rejection(record)
-        if reason:
-            errors.append(RecordError(start, reason))
-        else:
-            records.append(record)
-
-    for no, line in enumerate(split_lines(text), 1):
-        if not line or line.isspace():
-            if values is not None:
-                close()
-            values = last = None
-            continue
-        found = tag_of(line)
-        if found is None:
-            if values is not None and last is not None:
-                _continue(values, last, line)
-            continue  # noise outside records
-        tag, value = found
-        if values is not None and tag == "%0" and "%0" in values:
-            close()
-            values = None
-        if values is None:
-            values, start = {}, no
-        last = tag
-        add(values, tag, value if value.isprintable() else clean(value))
-    if values is not None:
-        close()
+    for start, values in blocks(text, tag_of, "%0", _continue):
+        keep_or_reject(to_record(values, start), start, records, errors)
     if not records and not errors:
         raise FileFormatError(path, "no EndNote records found (no '%0 ' or '%T ' lines)")
     return ParsedFile(path=path, format="enw", encoding="", records=tuple(records), errors=tuple(errors))

@@ -15,7 +15,7 @@ import re
 from screener.core.errors import FileFormatError
 from screener.core.records import ParsedFile, RecordData, RecordError
 from screener.io.normalize import normalize_doi, normalize_pmid
-from screener.io.tagged import (Fields, add, arxiv_from, drop_empty, head, join_pages, rejection, split_lines,
+from screener.io.tagged import (Fields, arxiv_from, blocks, drop_empty, head, join_pages, keep_or_reject,
                                 year_of)
 from screener.io.text import clean
 
@@ -69,50 +69,22 @@ def parse(text: str, path: str) -> ParsedFile:
     """Parse MEDLINE ``text`` read from ``path``; see the module docstring."""
     records: list[RecordData] = []
     errors: list[RecordError] = []
-    values: dict[str, list[str]] | None = None
-    start = 0
-    last: str | None = None
     hint = ""
-
-    def close() -> None:
-        nonlocal hint
-        assert values is not None
+    for start, values in blocks(text, tag_of, "PMID", _continue):
         if not hint and values.get("OWN"):
             hint = "PubMed" if values["OWN"][0] == "NLM" else values["OWN"][0]
-        record = to_record(values, start)
-        reason = rejection(record)
-        if reason:
-            errors.append(RecordError(start, reason))
-        else:
-            records.append(record)
-
-    for no, line in enumerate(split_lines(text), 1):
-        if not line or line.isspace():
-            if values is not None:
-                close()
-            values = last = None
-            continue
-        found = tag_of(line)
-        if found is None:
-            if values is not None and last is not None:
-                continued = clean(line.strip())
-                items = values.setdefault(last, [""])
-                items[-1] = f"{items[-1]} {continued}" if items[-1] else continued
-            continue  # noise before a record
-        tag, value = found
-        if values is not None and tag == "PMID" and "PMID" in values:
-            close()
-            values = None
-        if values is None:
-            values, start = {}, no
-        last = tag
-        add(values, tag, value if value.isprintable() else clean(value))  # empty ones go later
-    if values is not None:
-        close()
+        keep_or_reject(to_record(values, start), start, records, errors)
     if not records and not errors:
         raise FileFormatError(path, "no MEDLINE records found (no 'PMID- ' or other tag lines)")
     return ParsedFile(path=path, format="medline", encoding="", records=tuple(records),
                       errors=tuple(errors), source_hint=hint)
+
+
+def _continue(values: dict[str, list[str]], tag: str, line: str) -> None:
+    """A continuation line (six spaces of indent) joins the last value of ``tag`` with a space."""
+    continued = clean(line.strip())
+    items = values.setdefault(tag, [""])
+    items[-1] = f"{items[-1]} {continued}" if items[-1] else continued
 
 
 def to_record(values: dict[str, list[str]], line: int) -> RecordData:

@@ -36,8 +36,8 @@ from screener.io.tagged import (
     first_url,
     head,
     join_pages,
+    keep_or_reject,
     pmid_from_accession,
-    rejection,
     split_lines,
     take_first,
     take_list,
@@ -120,12 +120,7 @@ def parse(text: str, path: str) -> ParsedFile:
         if values.keys() <= {"TY"}:
             errors.append(RecordError(start, "empty record (nothing but its TY line)"))
             return
-        record = to_record(values, start)
-        reason = rejection(record)
-        if reason:
-            errors.append(RecordError(start, reason))
-        else:
-            records.append(record)
+        keep_or_reject(to_record(values, start), start, records, errors)
 
     def finish() -> None:
         # Called at a TY or at the end: what came after the last ER joins its record.

@@ -11,12 +11,10 @@ while "2019" is simply taken. That keeps import -> export -> import free of loss
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
-from screener.core.records import RecordData
+from screener.core.records import RecordData, RecordError
 from screener.io.normalize import normalize_arxiv, normalize_doi, normalize_pmid, parse_year
 from screener.io.text import clean, squash
 
@@ -50,6 +48,49 @@ def split_lines(text: str, chunk: int = 1 << 20) -> Iterator[str]:
             return
         yield from text[start:end].split(sep)
         start = end + 1
+
+
+def blocks(text: str, tag_of: Callable[[str], tuple[str, str] | None], opening_tag: str,
+           continue_line: Callable[[dict[str, list[str]], str, str], None]) -> Iterator[tuple[int, dict[str, list[str]]]]:
+    """``(start line, tag values)`` of each record of a format whose records are blocks of tag
+    lines separated by blank lines (MEDLINE, EndNote tagged).
+
+    A second ``opening_tag`` inside one block starts a new record, for files whose records are
+    not separated by blank lines. A line that is no tag line continues the last tag.
+    """
+    values: dict[str, list[str]] | None = None
+    start = 0
+    last: str | None = None
+    for no, line in enumerate(split_lines(text), 1):
+        if not line or line.isspace():
+            if values is not None:
+                yield start, values
+            values = last = None
+            continue
+        found = tag_of(line)
+        if found is None:
+            if values is not None and last is not None:
+                continue_line(values, last, line)
+            continue  # noise outside records
+        tag, value = found
+        if values is not None and tag == opening_tag and opening_tag in values:
+            yield start, values
+            values = None
+        if values is None:
+            values, start = {}, no
+        last = tag
+        add(values, tag, value if value.isprintable() else clean(value))  # empty ones go later
+    if values is not None:
+        yield start, values
+
+
+def keep_or_reject(record: RecordData, start: int, records: list[RecordData], errors: list[RecordError]) -> None:
+    """Add ``record`` to ``records``, or to ``errors`` with the reason :func:`rejection` gives."""
+    reason = rejection(record)
+    if reason:
+        errors.append(RecordError(start, reason))
+    else:
+        records.append(record)
 
 
 def drop_empty(values: dict[str, list[str]]) -> None:

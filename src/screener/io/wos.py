@@ -26,14 +26,14 @@ from screener.core.errors import FileFormatError
 from screener.core.records import ParsedFile, RecordData, RecordError
 from screener.io.normalize import normalize_pmid
 from screener.io.tagged import (
-    drop_empty,
     Fields,
     add,
     arxiv_from,
     doi_of,
+    drop_empty,
     head,
     join_pages,
-    rejection,
+    keep_or_reject,
     split_lines,
     year_of,
 )
@@ -83,13 +83,10 @@ def parse(text: str, path: str) -> ParsedFile:
             errors.append(RecordError(start, "tagged lines outside a record (no 'PT' line before them)"))
             return
         reason = broken or _check_references(values)
-        if not reason:
-            record = to_record(values, start)
-            reason = rejection(record)
         if reason:
             errors.append(RecordError(start, reason))
         else:
-            records.append(record)
+            keep_or_reject(to_record(values, start), start, records, errors)
 
     for no, line in enumerate(split_lines(text), 1):
         tag = line[:2]
