@@ -64,10 +64,11 @@ def cmd_agreement(args) -> int:
 
 
 def cmd_prisma(args) -> int:
-    from screener.services.prisma import prisma_document, write_prisma
+    from screener.services.prisma import prisma_counts, prisma_document, write_prisma
 
     with _open(args.project) as store:
-        doc = prisma_document(store)
+        counts = prisma_counts(store)
+        doc = prisma_document(store, counts)
         if args.methods:
             from screener.services.methods_text import methods_text
 
@@ -75,7 +76,7 @@ def cmd_prisma(args) -> int:
             if not args.json:
                 print(doc["methods_text"])
         if args.out:
-            write_prisma(store, args.out)
+            write_prisma(store, args.out, counts)
             print(f"wrote {args.out}", file=sys.stderr)
     if args.json:
         _json_out(doc)

@@ -21,7 +21,8 @@ from screener.storage.session import Store
 REQUIRED = ("reviewer", "label")
 
 
-def _split(value: str | None) -> list[str]:
+def split_list(value: str | None) -> list[str]:
+    """The items of a ``reasons`` or ``tags`` cell (separated by ``;``)."""
     return [v.strip() for v in (value or "").split(";") if v.strip()]
 
 
@@ -67,8 +68,8 @@ def import_decisions(store: Store, path: str | Path, progress: Progress | None =
                         raise UserError(f"no record with DOI {values.get('doi')!r}")
                     record_id = doi_index[doi]
                 stage = Stage.parse(values.get("stage") or "title_abstract").value
-                set_decision(s, record_id, values["reviewer"], stage, values["label"], _split(values.get("reasons")),
-                             _split(values.get("tags")), values.get("note", ""), origin="import",
+                set_decision(s, record_id, values["reviewer"], stage, values["label"], split_list(values.get("reasons")),
+                             split_list(values.get("tags")), values.get("note", ""), origin="import",
                              create_missing=True, created=created)
             except UserError as exc:
                 raise FileFormatError(path, str(exc), line=line) from None

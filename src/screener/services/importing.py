@@ -11,13 +11,12 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from screener.core.enums import SourceType
-from screener.core.errors import UserError
 from screener.core.progress import Progress, checkpoint
 from screener.core.records import ParsedFile, RecordData
 from screener.io import read_file
 from screener.io.text import clean, has_control
 from screener.services.dto import FileImport, ImportSummary
-from screener.storage.models import Record, RecordSource, Source, utcnow
+from screener.storage.models import Record, Source, utcnow
 from screener.storage.session import Store
 
 _BATCH = 5000
@@ -202,12 +201,7 @@ def record_row(r: RecordData) -> dict[str, Any]:
 
 
 def source_exists(store: Store, path: str | Path) -> bool:
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """Whether a file with the same content was imported before (the import dialog warns)."""
+    digest = _file_sha256(str(path))
     with store.read() as s:
         return s.scalar(select(Source.id).where(Source.sha256 == digest)) is not None
-
-
-def ensure_readable(paths: Sequence[str | Path]) -> None:
-    for p in paths:
-        if not Path(p).exists():
-            raise UserError(f"{p}: no such file")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from screener.core.enums import Stage
 from screener.core.errors import UserError
+from screener.services.decisions_io import split_list
 from screener.services.outcomes import stage_outcomes
 from screener.services.screening import set_decision
 from screener.storage.models import Decision, Record, Resolution, Reviewer
@@ -81,9 +82,8 @@ def merge_projects(store: Store, other_project: str | Path) -> dict[str, Any]:
                 if _aware(cur.decided_at) > theirs:
                     kept_newer += 1
                     continue
-            split = lambda v: [x.strip() for x in (v or "").split(";") if x.strip()]  # noqa: E731
-            new = set_decision(s, d["record_id"], d["reviewer"], d["stage"], d["label"], split(d["reasons"]),
-                               split(d["tags"]), d["note"], origin="merge", create_missing=True)
+            new = set_decision(s, d["record_id"], d["reviewer"], d["stage"], d["label"],
+                               split_list(d["reasons"]), split_list(d["tags"]), d["note"], origin="merge", create_missing=True)
             new.decided_at = theirs
             added += cur is None
             updated += cur is not None

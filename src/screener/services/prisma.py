@@ -142,15 +142,15 @@ def prisma_counts(store: Store) -> PrismaCounts:
     return counts
 
 
-def prisma_document(store: Store) -> dict[str, Any]:
-    counts = prisma_counts(store)
+def prisma_document(store: Store, counts: PrismaCounts | None = None) -> dict[str, Any]:
+    """The `prisma --json` document, with any broken invariant listed (none once screening is done)."""
+    counts = counts or prisma_counts(store)
     doc = counts.to_json_dict()
-    doc["total_studies"], doc["total_reports"] = counts.total_studies, counts.total_reports
     doc["invariant_problems"] = check_invariants(counts)
     return doc
 
 
-def write_prisma(store: Store, out: str | Path) -> dict[str, Any]:
+def write_prisma(store: Store, out: str | Path, counts: PrismaCounts | None = None) -> dict[str, Any]:
     """Write the diagram (.svg/.png/.pdf), the R package's template (.csv) or the counts (.json)."""
     from screener.io.atomic import atomic_write_bytes, atomic_write_text
 
@@ -158,11 +158,11 @@ def write_prisma(store: Store, out: str | Path) -> dict[str, Any]:
     suffix = out.suffix.lower()
     if not out.parent.exists():
         raise UserError(f"{out}: the folder {out.parent} does not exist")
-    counts = prisma_counts(store)
+    counts = counts or prisma_counts(store)
     if suffix == ".json":
         import json
 
-        atomic_write_text(out, json.dumps(prisma_document(store), indent=2, ensure_ascii=False) + "\n")
+        atomic_write_text(out, json.dumps(prisma_document(store, counts), indent=2, ensure_ascii=False) + "\n")
     elif suffix == ".csv":
         from screener.stats.prisma_template import template_csv
 

@@ -7,7 +7,6 @@ backed up before an upgrade, and a project written by a newer screener is refuse
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -176,7 +175,3 @@ def backup_file(path: Path, tag: str) -> Path:
 
 def _first_line(exc: Exception) -> str:
     return str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
-
-
-def copy_file_project(src: Path, dst: Path) -> None:
-    shutil.copy2(src, dst)
