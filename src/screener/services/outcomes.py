@@ -17,6 +17,8 @@ from screener.core.enums import Stage
 from screener.storage.models import Decision, DecisionReason, ProjectInfo, Record, Resolution, StageSettings
 
 FINAL = ("include", "exclude", "maybe")
+#: Title/abstract outcomes that send a record on to full text.
+PASSING = ("include", "maybe")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,5 +94,9 @@ def eligible_records(session, stage: str) -> list[int]:
     active = active_record_ids(session)
     if Stage.parse(stage) is Stage.TITLE_ABSTRACT:
         return active
-    ta = stage_outcomes(session, Stage.TITLE_ABSTRACT.value, active)
-    return [rid for rid in active if ta[rid].state in ("include", "maybe")]
+    return passed(stage_outcomes(session, Stage.TITLE_ABSTRACT.value, active))
+
+
+def passed(ta_outcomes: dict[int, Outcome]) -> list[int]:
+    """The records whose title/abstract outcome sends them on to full text, in id order."""
+    return sorted(rid for rid, o in ta_outcomes.items() if o.state in PASSING)

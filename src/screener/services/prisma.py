@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from screener.core.enums import Stage
 from screener.core.errors import UserError
-from screener.services.outcomes import active_record_ids, stage_outcomes
+from screener.services.outcomes import PASSING, active_record_ids, passed, stage_outcomes
 from screener.stats.prisma import PrismaCounts, check_invariants
 from screener.storage.models import (Attachment, Decision, DecisionReason, Reason, Record, RecordSource,
                                      Resolution, Source)
@@ -77,7 +77,7 @@ def prisma_counts(store: Store) -> PrismaCounts:
         dups = list(s.scalars(select(Record.id).where(Record.duplicate_of.is_not(None))))
         active = active_record_ids(s)
         ta = stage_outcomes(s, Stage.TITLE_ABSTRACT.value, active)
-        sought = [rid for rid in active if ta[rid].state in ("include", "maybe")]
+        sought = passed(ta)
         ft = stage_outcomes(s, Stage.FULL_TEXT.value, sought)
         attach = dict(s.execute(select(Attachment.record_id, Attachment.status)).all())
         ft_decided = set(s.scalars(select(Decision.record_id).where(Decision.stage == Stage.FULL_TEXT.value)))
@@ -99,9 +99,9 @@ def prisma_counts(store: Store) -> PrismaCounts:
             c["records_screened"] += 1
             if state == "exclude":
                 c["records_excluded"] += 1
-            elif state not in ("include", "maybe"):
+            elif state not in PASSING:
                 c["records_awaiting"] += 1
-        if state not in ("include", "maybe"):
+        if state not in PASSING:
             continue
         c[f"{col}_sought_reports"] += 1
         suffix = "" if col == "dbr" else "other_"

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from screener.core.enums import Stage
-from screener.services.outcomes import stage_outcomes, eligible_records
+from screener.services.outcomes import active_record_ids, passed, stage_outcomes
 from screener.storage.models import Decision, Record, Reviewer
 from screener.storage.session import Store
 
@@ -20,8 +20,8 @@ def project_status(store: Store) -> dict[str, Any]:
         duplicates = s.scalar(select(func.count(Record.id)).where(Record.duplicate_of.is_not(None))) or 0
         reviewers = list(s.scalars(select(Reviewer.name).order_by(Reviewer.id)))
         stages: dict[str, Any] = {}
-        for stage in Stage:
-            eligible = eligible_records(s, stage.value)
+        eligible = active_record_ids(s)
+        for stage in Stage:  # title/abstract first: its outcomes decide who reaches full text
             outcomes = stage_outcomes(s, stage.value, eligible)
             c = Counter(o.state for o in outcomes.values())
             stages[stage.value] = {
@@ -30,6 +30,7 @@ def project_status(store: Store) -> dict[str, Any]:
                 "included": c["include"], "excluded": c["exclude"], "maybe": c["maybe"],
                 "conflicts": c["conflict"], "pending": c["pending"], "unscreened": c["unscreened"],
             }
+            eligible = passed(outcomes)
         by_reviewer: dict[str, dict[str, int]] = {name: {st.value: 0 for st in Stage} for name in reviewers}
         q = (select(Reviewer.name, Decision.stage, func.count(Decision.id))
              .join(Decision, Decision.reviewer_id == Reviewer.id).group_by(Reviewer.name, Decision.stage))
