@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from screener.core.errors import ProjectVersionError, UserError
-from screener.storage.engine import backup_file, head_revision, open_database
+from screener.storage.engine import current_revision, head_revision, open_database
 from screener.storage.models import Base
 from screener.storage.session import Store
 
@@ -63,16 +63,28 @@ def test_create_refuses_existing(sqlite_project, project_location):
 
 
 def test_upgrade_from_older_revision_backs_up_file(sqlite_project):
-    """An older stamp triggers an upgrade, and the file is copied first."""
+    """A project at schema 0001 is backed up, then upgraded to head with its data kept."""
     from pathlib import Path
 
-    Store.create(sqlite_project).close()
-    con = sqlite3.connect(sqlite_project)
-    con.execute("CREATE TABLE marker (v TEXT)")
-    con.execute("INSERT INTO marker VALUES ('before upgrade')")
-    con.commit()
-    con.close()
-    backup = backup_file(Path(sqlite_project), "test")
-    assert sqlite3.connect(backup).execute("SELECT v FROM marker").fetchone() == ("before upgrade",)
-    assert open_database(sqlite_project).dialect.name == "sqlite"
-    assert head_revision() == "0001"
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from screener.storage.engine import alembic_config
+
+    engine = create_engine(f"sqlite:///{sqlite_project}")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0001")
+        conn.exec_driver_sql("INSERT INTO records (title, abstract, authors, journal, volume, issue, pages, doi,"
+                             " pmid, arxiv_id, url, keywords, pub_type, language, extra, created_at)"
+                             " VALUES ('kept', '', '[]', '', '', '', '', '', '', '', '', '[]', '', '', '{}',"
+                             " '2026-01-01')")
+    engine.dispose()
+    before = set(Path(sqlite_project).parent.glob("*.backup-*"))
+    upgraded = open_database(sqlite_project)
+    backups = set(Path(sqlite_project).parent.glob("*.backup-*")) - before
+    assert len(backups) == 1 and "backup-0001" in backups.pop().name
+    assert current_revision(upgraded) == head_revision() != "0001"
+    with upgraded.connect() as conn:
+        row = conn.exec_driver_sql("SELECT title, version, study_id FROM records").one()
+    assert tuple(row) == ("kept", 1, None)
+    upgraded.dispose()

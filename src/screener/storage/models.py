@@ -75,6 +75,11 @@ class ProjectInfo(Base):
     reason_conflicts: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     app_version: Mapped[str] = mapped_column(default="")
+    # For an updated review: the previous version's counts, entered by the user (PRISMA boxes).
+    previous_studies: Mapped[int | None] = mapped_column(Integer, default=None)
+    previous_reports: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Optimistic concurrency for rows the whole team shares: an edit names the version it read.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class StageSettings(Base):
@@ -84,6 +89,8 @@ class StageSettings(Base):
     blind: Mapped[bool] = mapped_column(Boolean, default=True)
     reason_required: Mapped[bool] = mapped_column(Boolean, default=False)
     unblinded_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Optimistic concurrency for rows the whole team shares: an edit names the version it read.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     __table_args__ = (CheckConstraint("reviewers_required >= 1", name="reviewers_required_positive"),)
 
 
@@ -149,7 +156,11 @@ class Record(Base):
     # provenance so the merge can be undone.
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("records.id"), default=None, index=True)
     dup_group_id: Mapped[int | None] = mapped_column(ForeignKey("duplicate_groups.id"), default=None, index=True)
+    # Several reports can describe one study: a report points to the study's main record.
+    study_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"), default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Optimistic concurrency for rows the whole team shares: an edit names the version it read.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     origins: Mapped[list["RecordSource"]] = relationship(back_populates="record", cascade="all, delete-orphan")
 
@@ -174,6 +185,8 @@ class Reason(Base):
     name: Mapped[str] = mapped_column(String(300))
     position: Mapped[int] = mapped_column(Integer, default=0)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Optimistic concurrency for rows the whole team shares: an edit names the version it read.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     __table_args__ = (UniqueConstraint("stage", "name", name="uq_reasons_stage_name"),)
 
 
@@ -187,6 +200,8 @@ class Tag(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     shortcut: Mapped[str] = mapped_column(String(32), default="")
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Optimistic concurrency for rows the whole team shares: an edit names the version it read.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_tags_parent_name"),)
 
 
@@ -257,6 +272,8 @@ class Resolution(Base):
     # PRISMA reports them as marked ineligible by an automation tool.
     automated: Mapped[bool] = mapped_column(Boolean, default=False)
     resolved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Optimistic concurrency for rows the whole team shares: an edit names the version it read.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     __table_args__ = (
         UniqueConstraint("record_id", "stage", name="uq_resolutions_record_stage"),
         CheckConstraint("label IN ('include', 'exclude', 'maybe')", name="label"),
