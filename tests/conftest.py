@@ -79,3 +79,29 @@ def project_location(request, tmp_path):
     if request.param == "sqlite":
         return str(tmp_path / "review.screener")
     return request.getfixturevalue("pg_project")
+
+
+@pytest.fixture(autouse=True)
+def _drop_team_roles(request):
+    """Drop the login and group roles a test's PostgreSQL project created (team mode).
+
+    Roles are cluster-wide and outlive the schema pg_project drops; they are named with a tag
+    derived from the database and schema, so only this test's roles are touched.
+    """
+    yield
+    urls = [v for v in request.node.funcargs.values() if isinstance(v, str) and v.startswith(PG_URL)
+            and "search_path%3D" in v]
+    if not urls:
+        return
+    import sqlalchemy as sa
+
+    from screener.storage import team
+
+    admin = sa.create_engine(PG_URL)
+    try:
+        with admin.begin() as c:
+            for url in urls:
+                schema = url.rsplit("search_path%3D", 1)[1].split("&")[0]
+                team.drop_roles(c, team.tag_for(sa.engine.make_url(PG_URL).database, schema))
+    finally:
+        admin.dispose()

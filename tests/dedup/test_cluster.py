@@ -42,6 +42,28 @@ def test_strongest_pairs_win():
     assert cluster_indices(norms, [(0.9, 0, 1), (0.5, 1, 2)]) == [[0, 1]]
 
 
+def test_a_record_moves_to_the_group_it_matches_most():
+    # Record 0 joins 1 first (strongest pair); 2 and 3 then may not join 0 while 1 is there
+    # (1 conflicts with them), though 0 matches both. It ends with them.
+    norms = [normalize_record(r) for r in (paper(), paper(pages="15-25"), paper(pages="100-110"),
+                                          paper(pages="100-110"))]
+    edges = [(0.95, 0, 1), (0.9, 0, 2), (0.9, 0, 3), (0.9, 2, 3)]
+    assert cluster_indices(norms, edges) == [[0, 2, 3]]
+    # Not when it matches its own group as much.
+    assert cluster_indices(norms, [(0.95, 0, 1), (0.4, 0, 2), (0.4, 0, 3), (0.9, 2, 3)]) == [[0, 1], [2, 3]]
+
+
+def test_a_record_holding_its_group_together_stays():
+    # 1 and 4 are joined only through 0. 0 matches {2, 3, 5} with more weight (2.7 against
+    # 1.9), but leaving would keep 1 and 4 together with no match between them.
+    norms = [normalize_record(r) for r in (paper(), paper(pages="15-25"), paper(pages="100-110"),
+                                          paper(pages="100-110"), paper(pages="15-25"), paper(pages="100-110"))]
+    edges = [(0.99, 2, 3), (0.99, 2, 5), (0.95, 0, 1), (0.95, 0, 4), (0.9, 0, 2), (0.9, 0, 3), (0.9, 0, 5)]
+    assert cluster_indices(norms, edges) == [[0, 1, 4], [2, 3, 5]]
+    # With 1 and 4 matched to each other, 0 may go.
+    assert cluster_indices(norms, edges + [(0.5, 1, 4)]) == [[0, 2, 3, 5], [1, 4]]
+
+
 def test_a_shared_doi_outweighs_differing_pages():
     records = [(10, paper(doi="10.1016/j.chb.2020.106482", pages="11")),
                (20, paper(doi="10.1016/j.chb.2020.106482", pages="106482"))]

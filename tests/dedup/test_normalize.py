@@ -54,6 +54,8 @@ def test_fold_drops_accents_spells_greek_and_keeps_other_scripts():
          "eculizumab for atypical hemolytic uremic syndrome"),
         ("Eculizumab for atypical hemolytic-uremic syndrome (New England Journal of Medicine (2009) 360 (542-544))",
          "eculizumab for atypical hemolytic uremic syndrome"),
+        # Embase's record of a letter and its replies.
+        ("Atypical HUS associated with streptococcus (multiple letters) [1]", "atypical hus associated with streptococcus"),
         ("UNKNOWN", ""),
         ("", ""),
     ],
@@ -118,6 +120,13 @@ def test_identifiers():
         ("pp. 12-19", ("12", "19")),
         ("iii--xi", ("iii", "xi")),
         ("2243-5; author reply 2243-5", ("2243", "2245")),
+        # An article printed in two languages: the whole span, whatever order the ranges come in.
+        ("233-238+230-235+246-251", ("230", "251")),
+        ('"230-5, 246-51, 233-8"', ("230", "251")),
+        # Ranges a spreadsheet read as dates.
+        ("01-Aug", ("1", "8")),
+        ("Dec-15", ("12", "15")),
+        ("15-Dec", ("12", "15")),
         ("Suppl-29", ("", "")),  # no usable first page
         ("215 p", ("", "")),  # a page count, not a page
         ("4 (1) (no pagination)", ("", "")),
@@ -168,6 +177,11 @@ def test_journal_tokens():
     assert journal_tokens("tripleC: Communication, Capitalism & Critique", cut=False) == (
         "triplec", "communication", "capitalism", "critique",
     )
+    # Elisions, with or without their apostrophe; a letter naming a series stays.
+    assert journal_tokens("Annales françaises d'anesthésie et de réanimation") == (
+        journal_tokens("Annales Francaises d Anesthesie et de Reanimation")
+    ) == ("annales", "francaises", "anesthesie", "reanimation")
+    assert journal_tokens("Physical Review D") == ("physical", "review", "d")
 
 
 @pytest.mark.parametrize(
@@ -184,6 +198,7 @@ def test_journal_tokens():
         ("Comment on Benbasat and Barki's \"Quo Vadis TAM\" article", "comment"),
         ("Re: Screening for cervical cancer", "comment"),
         ("Retraction notice to \"A paper\"", "retraction"),
+        ("Atypical hemolytic uremic syndrome (multiple letters) [1]", "letters"),
         # Ordinary titles that merely contain such words.
         ("Correction of post-stroke cognitive impairments using computer programs", ""),
         ("Response to radiofrequency ablation of pulmonary tumours", ""),

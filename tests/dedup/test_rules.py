@@ -223,6 +223,111 @@ def test_different_first_authors_with_one_title_are_not_sure():
     assert status(a, b) != SURE
 
 
+# -- citations that one source records differently -------------------------------------------
+
+def test_a_short_title_a_year_apart_merges_when_volume_issue_and_page_range_agree():
+    # Online in 2010, in print in 2011: volume, issue and pages stay.
+    a = rec("Haemolytic uraemic syndrome", "Kavanagh, D. and Goodship, T.", year=2011, journal="Nephron",
+            volume="118", issue="1", pages="c37-c42")
+    b = rec("Haemolytic uraemic syndrome", "Kavanagh, D. and Goodship, T.", year=2010,
+            journal="Nephron - Clinical Practice.", volume="118", issue="1", pages="37-42")
+    assert status(a, b) == SURE
+    assert status(a, rec("Haemolytic uraemic syndrome", "Kavanagh, D. and Goodship, T.", year=2010,
+                         journal="Nephron", volume="118", issue="2", pages="37-42")) != SURE
+
+
+def test_a_one_page_record_in_another_issue_of_the_volume_is_an_issue_typo():
+    a = article(issue="1", pages="9848-9853")
+    assert status(a, article(issue="25", pages="9848-9848")) == SURE
+    assert status(a, article(issue="25", pages="9848")) == SURE
+    # Page 1 proves nothing: some journals start every issue there.
+    assert status(article(issue="1", pages="1-6"), article(issue="25", pages="1")) != SURE
+
+
+def test_a_citation_shifted_by_one_field_is_not_a_conflict():
+    # Embase conference abstracts: volume in the issue field, issue in the pages field.
+    venue = "Pediatric Nephrology.Conference: 44th Annual Scientific Meeting of the ESPN"
+    a = rec("The treatment of atypical HUS", "Loirat, C.", year=2011, journal=venue, issue="26", pages="9")
+    b = rec("The treatment of atypical HUS", "Loirat, C.", year=2011, journal=venue, volume="26", issue="9",
+            pages="1746-1746")
+    assert status(a, b) == SURE
+    assert conflict(normalize_record(a), normalize_record(b)) is False
+    c = rec("The treatment of atypical HUS", "Loirat, C.", year=2011, journal=venue, issue="26", pages="8")
+    assert conflict(normalize_record(c), normalize_record(b))
+
+
+ABSTRACT = ("Amantadine hydrochloride for treatment of symptoms of the posttraumatic confusional state: "
+            "a randomized placebo-controlled trial")
+TEAM = "Yablon, S. and Sherer, M. and Nakase-Richardson, R. and Todd, N."
+
+
+def test_one_abstract_printed_twice_in_one_issue_merges():
+    where = dict(year=2010, journal="Archives of Physical Medicine and Rehabilitation", volume="91", issue="10")
+    a = rec(ABSTRACT, TEAM, pages="e8-e9", **where)
+    b = rec(ABSTRACT.replace("symptoms", "symptom's"), TEAM, pages="e3", **where)
+    assert status(a, b) == SURE
+    # Not when the author lists differ, or when the issues differ.
+    assert status(a, rec(ABSTRACT, "Yablon, S. and Sherer, M.", pages="e3", **where)) != SURE
+    assert status(a, rec(ABSTRACT, TEAM, pages="e3", **dict(where, issue="11"))) != SURE
+
+
+def test_two_one_page_abstracts_of_one_meeting_without_issues_merge():
+    a = rec(ABSTRACT, TEAM, year=2011, journal="Pediatric Transplantation.Conference: 6th Congress of IPTA",
+            volume="15", pages="22-22")
+    b = rec(ABSTRACT, TEAM, year=2011, journal="Pediatric Transplantation", volume="15", pages="52-52")
+    assert status(a, b) == SURE
+    # An article and a one-page item with its title later in the volume stay apart.
+    assert status(rec(ABSTRACT, TEAM, year=2011, journal="Pediatric Transplantation", volume="15",
+                      pages="40-48"), b) != SURE
+
+
+def test_pages_listed_in_another_order_or_turned_into_a_date_agree():
+    title = "Incentive spirometry with expiratory positive airway pressure brings benefits after surgery"
+    team = "Ferreira, G. M. and Haeffner, M. P. and Barreto, S. S. M. and Dall'Ago, P."
+    where = dict(year=2010, journal="Arquivos Brasileiros de Cardiologia", volume="94")
+    assert status(rec(title, team, pages="233-238+230-235+246-251", **where),
+                  rec("[" + title + "]", team, pages="230-5, 246-51, 233-8", **where)) == SURE
+    where = dict(year=2010, journal="Clin Med Insights Circ Respir Pulm Med", volume="4")
+    assert status(rec("Empyema thoracis", "Ahmed, A. E. H. and Yacoub, T. E.", pages="01-Aug", **where),
+                  rec("Empyema thoracis", "Ahmed, A. E. and Yacoub, T. E.", pages="1-8", **where)) == SURE
+
+
+def test_a_generic_title_at_pages_from_1_is_not_enough():
+    where = dict(year=2010, journal="Clinical Medicine Insights", volume="4", pages="1-2")
+    assert status(rec("Editorial", "Ahmed, A. and Yacoub, T.", **where),
+                  rec("Editorial", "Ahmed, A. and Yacoub, T.", **where)) != SURE
+
+
+def test_a_translated_title_with_the_whole_team_at_the_same_pages_is_sure():
+    team = "Train, M. and Soulard, D. and Bouyer, L. and Bizouarn, P. and Blanloeil, Y."
+    a = rec("Antibiotic prophylaxis in pulmonary surgery. A controlled double-blind study of amoxicillin "
+            "versus cefamandole", team, year=1994, journal="Ann Fr Anesth Reanim", volume="13", pages="280-284")
+    b = rec("[Comparison of amoxicillin and cefamandole in the prevention of bronchopulmonary infections in "
+            "pulmonary surgery. A randomized double-blind study]", team, year=1994,
+            journal="Annales Francaises d Anesthesie et de Reanimation", volume="13", pages="280-284")
+    assert status(a, b) == SURE
+    # A part of the team is not enough for so different a title.
+    assert status(a, rec(b.title, "Train, M. and Soulard, D.", year=1994, journal=b.journal, volume="13",
+                         pages="280-284")) != SURE
+
+
+LETTER = "Atypical hemolytic uremic syndrome associated with group A beta hemolytic streptococcus"
+
+
+def test_a_record_of_several_letters_matches_each_letter_it_holds():
+    where = dict(year=2004, journal="Pediatric Nephrology", volume="19", issue="8")
+    both = rec(LETTER + " (multiple letters) [1]",
+               "Yildiz, B. and Kural, N. and Yarar, C. and Shepherd, A. B. and Palmer, A. L. and Baliga, R.",
+               pages="943-945", **where)
+    letter = rec(LETTER, "Yildiz, B. and Kural, N. and Yarar, C.", pages="943-944", **where)
+    reply = rec(LETTER + " - Reply", "Shepherd, A. B. and Palmer, A. L. and Baliga, R.", pages="945", **where)
+    assert status(both, letter) == SURE
+    assert status(both, reply) == SURE
+    assert status(letter, reply) is None
+    # A reply printed outside the record's pages is not one of its letters.
+    assert conflict(normalize_record(both), normalize_record(rec(reply.title, reply.authors, pages="990", **where)))
+
+
 # -- preprints --------------------------------------------------------------------------------
 
 def test_preprint_and_published_version_are_a_link():

@@ -13,7 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from screener.core.records import ParsedFile, RecordData
 from screener.services import screening
-from screener.services.dedup import duplicates_by_source, pairs_to_review
+from screener.services.dedup import duplicates_by_source, find_candidates, list_groups, pairs_to_review
 from screener.services.export import record_data
 from screener.services.importing import import_parsed
 from screener.services.project import init_project, open_project
@@ -91,13 +91,13 @@ def test_find_review_merge_not_duplicate_split(qtbot, main_window, dup_project):
     qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.last_find is not None and dialog.idle, timeout=10000)
     assert dialog.last_find["merged"] == 0 and dialog.last_find["links"] == 1
-    assert [(p.a_id, p.b_id) for p in dialog.pairs] == [(1, 4), (2, 5)]
+    assert [g.ids for g in dialog.items] == [(1, 4), (2, 5)]
     qtbot.waitUntil(lambda: "#1" in dialog.pane.toPlainText() and "Nat Commun" in dialog.pane.toPlainText())
     assert "same DOI" in dialog.pane.toPlainText() and "Decisions" in dialog.pane.toPlainText()
 
     # M merges the first pair: its records carry differing decisions → a clear notice
     _key(qtbot, dialog, Qt.Key.Key_M)
-    assert dialog.current().a_id == 2  # the next pair shows at once
+    assert dialog.current().ids == (2, 5)  # the next group shows at once
     qtbot.waitUntil(lambda: "Foundation models in" in dialog.pane.toPlainText(), timeout=5000)
     _wait(qtbot, dialog)
     assert dialog.notice.isVisible()
@@ -106,12 +106,12 @@ def test_find_review_merge_not_duplicate_split(qtbot, main_window, dup_project):
     # N: not a duplicate
     _key(qtbot, dialog, Qt.Key.Key_N)
     _wait(qtbot, dialog)
-    assert dialog.list.count() == 0 and "No pairs" in dialog.count_label.text()
+    assert dialog.list.count() == 0 and "Nothing" in dialog.count_label.text()
 
     # the preprint/published link is listed under its own filter
     dialog.filter.setCurrentIndex(dialog.filter.findData("link"))
     _wait(qtbot, dialog)
-    assert [(p.a_id, p.b_id) for p in dialog.pairs] == [(3, 6)]
+    assert [g.ids for g in dialog.items] == [(3, 6)]
     _key(qtbot, dialog, Qt.Key.Key_S)  # S skips it: it moves to the skipped pairs
     _wait(qtbot, dialog)
     assert dialog.list.count() == 0
@@ -141,17 +141,120 @@ def test_find_review_merge_not_duplicate_split(qtbot, main_window, dup_project):
     dialog.close()
 
 
-def test_render_docs_image(qtbot, main_window, dup_project, tmp_path):
-    """An offscreen grab of the review tab; written to docs/duplicates.png with SCREENER_RENDER_DOCS=1."""
-    from screener.services.dedup import find_candidates
+A3 = RecordData(title="SEGMENT ANYTHING IN MEDICAL IMAGES", authors=("Ma, J.", "He, Y."), year=2024,
+                journal="NATURE COMMUNICATIONS", volume="15", issue="1", pages="654", pmid="38253604")
 
-    with open_project(dup_project) as store:
-        find_candidates(store, auto=True, by="ana")
-    open_as(qtbot, main_window, dup_project, "ana")
+
+@pytest.fixture
+def triple_project(tmp_path) -> Path:
+    """Records 1 (PubMed), 2 (Scopus), 3 (Web of Science): one paper; 1 carries a decision, so
+    the three come to review as one group."""
+    path = tmp_path / "triple.screener"
+    store = init_project(path, title="Dedup review", reviewers=["ana"])
+    import_parsed(store, ParsedFile("pubmed.nbib", "medline", "utf-8", (A, D)), source="PubMed")
+    import_parsed(store, ParsedFile("scopus.ris", "ris", "utf-8", (A2,)), source="Scopus")
+    import_parsed(store, ParsedFile("wos.txt", "wos", "utf-8", (A3,)), source="Web of Science")
+    screening.decide(store, 1, "ana", "include")
+    find_candidates(store, auto=True, by="ana")
+    store.close()
+    return path
+
+
+def _open(qtbot, main_window, project) -> DuplicatesDialog:
+    open_as(qtbot, main_window, project, "ana")
     dialog = open_duplicates(main_window)
-    dialog.resize(1100, 680)
     _wait(qtbot, dialog)
-    qtbot.waitUntil(lambda: "Nat Commun" in dialog.pane.toPlainText(), timeout=5000)
+    return dialog
+
+
+def _columns(dialog, pane) -> list[int]:
+    """Record ids in the order of the side-by-side columns, read from the rendered pane."""
+    import re
+
+    heading = pane.toPlainText().split("Title")[0]
+    return [int(x) for x in re.findall(r"#(\d+)", heading)]
+
+
+def test_three_copies_reviewed_at_once_kept_record_chosen_one_taken_out(qtbot, main_window, triple_project):
+    dialog = _open(qtbot, main_window, triple_project)
+    assert [g.ids for g in dialog.items] == [(1, 3, 4)]
+    assert "(3 records)" in dialog.list.item(0).text()
+    qtbot.waitUntil(lambda: _columns(dialog, dialog.pane) == [3, 1, 4], timeout=5000)  # the most complete first
+    assert "kept" in dialog.pane.toPlainText() and "38253604" in dialog.pane.toPlainText()
+
+    # → chooses the next record; K keeps it: it moves to the first column
+    _key(qtbot, dialog, Qt.Key.Key_Right)
+    assert dialog.chosen["review"] == 1
+    _key(qtbot, dialog, Qt.Key.Key_K)
+    assert dialog.kept_of(dialog.current()) == 1 and _columns(dialog, dialog.pane) == [1, 3, 4]
+
+    # 3 chooses the third column; X takes record 4 out, the two others stay on screen
+    _key(qtbot, dialog, Qt.Key.Key_3)
+    assert dialog.chosen["review"] == 4
+    _key(qtbot, dialog, Qt.Key.Key_X)
+    assert dialog.current().ids == (1, 3)
+    _wait(qtbot, dialog)
+    assert [g.ids for g in dialog.items] == [(1, 3)]
+    with open_project(triple_project) as store:
+        assert {(p.a_id, p.b_id) for p in pairs_to_review(store, "not_duplicate")} == {(1, 4), (3, 4)}
+
+    # Ctrl+Z brings it back
+    qtbot.keyClick(dialog.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    _wait(qtbot, dialog)
+    assert [g.ids for g in dialog.items] == [(1, 3, 4)]
+
+    # M merges all three into the record chosen to keep
+    dialog.kept_choice[(1, 3, 4)] = 1
+    _key(qtbot, dialog, Qt.Key.Key_M)
+    _wait(qtbot, dialog)
+    assert dialog.list.count() == 0
+    with open_project(triple_project) as store:
+        groups = list_groups(store)
+        assert [(g["kept"], g["merged"]) for g in groups] == [(1, [3, 4])]
+        data = dict(record_data(store))
+        assert data[1].abstract == A2.abstract and data[4] == A3  # best metadata kept, sources intact
+
+    # Merged groups: choose record 4 with "3" and keep it (K); Ctrl+Z goes back to record 1
+    dialog.tabs.setCurrentIndex(1)
+    dialog.group_table.selectRow(0)
+    qtbot.waitUntil(lambda: _columns(dialog, dialog.group_pane) == [1, 3, 4], timeout=5000)
+    qtbot.keyClick(dialog.group_table, Qt.Key.Key_3)
+    assert dialog.chosen["groups"] == 4
+    qtbot.keyClick(dialog.group_table, Qt.Key.Key_K)
+    _wait(qtbot, dialog)
+    qtbot.waitUntil(lambda: _columns(dialog, dialog.group_pane) == [4, 1, 3], timeout=5000)
+    with open_project(triple_project) as store:
+        data = dict(record_data(store))
+        assert list_groups(store)[0]["kept"] == 4 and data[1] == A and data[4].abstract == A2.abstract
+    qtbot.keyClick(dialog.group_table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    _wait(qtbot, dialog)
+    with open_project(triple_project) as store:
+        data = dict(record_data(store))
+        assert list_groups(store)[0]["kept"] == 1 and data[4] == A3 and data[1].abstract == A2.abstract
+
+    # X takes the chosen record out of the merged group; the other two stay merged
+    qtbot.waitUntil(lambda: _columns(dialog, dialog.group_pane) == [1, 3, 4], timeout=5000)
+    qtbot.keyClick(dialog.group_table, Qt.Key.Key_1)
+    assert dialog.chosen["groups"] == 1
+    qtbot.keyClick(dialog.group_table, Qt.Key.Key_Left)  # from the kept record round to the last
+    assert dialog.chosen["groups"] == 4
+    qtbot.mouseClick(dialog.out_button, Qt.MouseButton.LeftButton)
+    _wait(qtbot, dialog)
+    assert dialog.group_table.rowCount() == 1 and dialog.group_table.item(0, 1).text() == "#3"
+    with open_project(triple_project) as store:
+        assert dict(record_data(store, [4]))[4] == A3
+        assert duplicates_by_source(store) == {"Scopus": 1}
+    settle(qtbot, main_window)
+    dialog.close()
+
+
+def test_render_docs_image(qtbot, main_window, triple_project, tmp_path):
+    """An offscreen grab of the review tab with a group of three; written to docs/duplicates.png
+    with SCREENER_RENDER_DOCS=1."""
+    dialog = _open(qtbot, main_window, triple_project)
+    dialog.resize(1200, 720)
+    qtbot.waitUntil(lambda: _columns(dialog, dialog.pane) == [3, 1, 4], timeout=5000)
+    _key(qtbot, dialog, Qt.Key.Key_Right)
     out = DOCS / "duplicates.png" if os.environ.get("SCREENER_RENDER_DOCS") else tmp_path / "duplicates.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     assert dialog.grab().save(str(out))

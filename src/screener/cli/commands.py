@@ -61,7 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("export", help="export a table")
     p.add_argument("project")
-    p.add_argument("--table", required=True, choices=["records", "included", "excluded", "decisions", "tags", "crosstab"])
+    p.add_argument("--table", required=True,
+                   choices=["records", "included", "excluded", "decisions", "tags", "crosstab", "year-tags"])
     p.add_argument("--out", required=True)
     p.add_argument("--stage", default=None, type=_stage)
     p.set_defaults(func=cmd_export)
@@ -94,6 +95,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--role", default="reviewer", choices=["reviewer", "adjudicator", "owner"])
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_reviewer_add)
+    q = rsub.add_parser("login", help="team project: give an existing reviewer a login role on the server")
+    q.add_argument("project")
+    q.add_argument("name")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=_reviewer_login)
     q = rsub.add_parser("list", help="list reviewers")
     q.add_argument("project")
     q.add_argument("--json", action="store_true")
@@ -217,10 +223,24 @@ def cmd_decisions_import(args) -> int:
     return 0
 
 
+def _reviewer_login(args) -> int:
+    from screener.cli.team_commands import cmd_reviewer_login
+
+    return cmd_reviewer_login(args)
+
+
 def cmd_reviewer_add(args) -> int:
     from screener.services.reviewers import add_reviewer
 
     with _open(args.project) as store:
+        if store.dialect == "postgresql":
+            # A team project: the reviewer also gets a login role, with a password shown once.
+            from screener.cli.team_commands import new_password, report_login
+
+            password = new_password()
+            info = add_reviewer(store, args.name, args.role, password=password)
+            report_login(info, password, args.json)
+            return 0
         info = add_reviewer(store, args.name, args.role)
     if args.json:
         _json_out(info.as_dict())

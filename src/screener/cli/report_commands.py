@@ -1,4 +1,4 @@
-"""Subcommands that report: agreement and PRISMA."""
+"""Subcommands that report: agreement, ranking, PRISMA, and the studies PRISMA counts."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="stop screening: record the undecided records as excluded by automation")
     p.add_argument("--by", default=None, metavar="NAME", help="who stops (with --stop)")
     p.add_argument("--force", action="store_true", help="stop even if the stopping rule does not say so yet")
+    p.add_argument("--exploration", type=_share, default=None, metavar="SHARE",
+                   help="share of the queue (0-1) given to records picked at random instead of by the model")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_rank)
 
@@ -32,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-prior-excluded", type=int, default=1)
     p.add_argument("--prior-rows", default=None, help="0-based rows of the dataset, comma separated")
     p.add_argument("--order-out", default=None)
+    p.add_argument("--exploration", type=_share, default=None, metavar="SHARE",
+                   help="share of the queue (0-1) given to records picked at random instead of by the model")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_simulate)
 
@@ -39,8 +43,47 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("project")
     p.add_argument("--out", default=None, help=".svg, .pdf, .png, .csv (R/Shiny template) or .json")
     p.add_argument("--methods", action="store_true", help="print a draft of the selection-process paragraph")
+    p.add_argument("--previous-studies", type=int, default=None, metavar="N",
+                   help="updated review: store the studies included in the previous version (with --previous-reports)")
+    p.add_argument("--previous-reports", type=int, default=None, metavar="N",
+                   help="updated review: store the reports of those studies (with --previous-studies)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_prisma)
+
+    p = sub.add_parser("study", help="link several reports (records) of one study, as PRISMA counts them")
+    study_sub = p.add_subparsers(dest="study_command", metavar="ACTION", required=True)
+    q = study_sub.add_parser("link", help="make REPORT_ID a report of the study whose main record is STUDY_ID")
+    q.add_argument("project")
+    q.add_argument("report_id", type=int)
+    q.add_argument("study_id", type=int)
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_study)
+    q = study_sub.add_parser("unlink", help="make REPORT_ID its own study again")
+    q.add_argument("project")
+    q.add_argument("report_id", type=int)
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_study)
+    q = study_sub.add_parser("show", help="the study RECORD_ID belongs to and all its reports")
+    q.add_argument("project")
+    q.add_argument("report_id", type=int, metavar="record_id")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_study)
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
+def _settings(exploration: float | None):
+    from screener.ranking.model import RankerSettings
+
+    return None if exploration is None else RankerSettings(exploration=exploration)
 
 
 def _fmt(v) -> str:
@@ -64,9 +107,11 @@ def cmd_agreement(args) -> int:
 
 
 def cmd_prisma(args) -> int:
-    from screener.services.prisma import prisma_counts, prisma_document, write_prisma
+    from screener.services.prisma import prisma_counts, prisma_document, set_previous_counts, write_prisma
 
     with _open(args.project) as store:
+        if args.previous_studies is not None or args.previous_reports is not None:
+            set_previous_counts(store, args.previous_studies, args.previous_reports)
         counts = prisma_counts(store)
         doc = prisma_document(store, counts)
         if args.methods:
@@ -86,6 +131,23 @@ def cmd_prisma(args) -> int:
     return 0
 
 
+def cmd_study(args) -> int:
+    from screener.services import studies
+
+    with _open(args.project) as store:
+        if args.study_command == "link":
+            link = studies.link_report(store, args.report_id, args.study_id)
+        elif args.study_command == "unlink":
+            link = studies.unlink_report(store, args.report_id)
+        else:
+            link = studies.study_of(store, args.report_id)
+    if args.json:
+        _json_out(link.as_dict())
+    else:
+        print(f"study {link.study_id}: reports {', '.join(map(str, link.reports))}")
+    return 0
+
+
 def cmd_rank(args) -> int:
     from screener.core.errors import UserError
     from screener.services.ranking import rank_summary, stop_screening
@@ -100,7 +162,7 @@ def cmd_rank(args) -> int:
             else:
                 print(f"{doc['excluded_by_automation']} records recorded as excluded by automation", file=sys.stderr)
             return 0
-        doc = rank_summary(store, args.stage)
+        doc = rank_summary(store, args.stage, _settings(args.exploration))
     if args.json:
         _json_out(doc)
         return 0
@@ -110,7 +172,9 @@ def cmd_rank(args) -> int:
     st = doc["stopping"]
     if st:
         print(f"stopping: {'safe to stop' if st['safe_to_stop'] else 'keep screening'} "
-              f"(recall >= {st['recall_lower_bound']:.2f} at {st['confidence']:.0%} confidence)")
+              f"(recall >= {st['recall_lower_bound']:.2f} at {st['confidence']:.0%} confidence, "
+              f"estimated recall {st['estimated_recall']:.2f}); {st['consecutive_excluded']} excluded in a row "
+              f"(rule of thumb: stop at {doc['heuristic']['in_a_row']})")
     return 0
 
 
@@ -127,7 +191,7 @@ def cmd_simulate(args) -> int:
     try:
         doc = simulate_dataset(args.dataset, seed=args.seed, n_prior_included=args.n_prior_included,
                                n_prior_excluded=args.n_prior_excluded, prior_rows=prior_rows,
-                               order_out=args.order_out)
+                               order_out=args.order_out, settings=_settings(args.exploration))
     except (FileNotFoundError, KeyError, ValueError) as exc:
         raise UserError(f"{args.dataset}: {exc}") from None
     if args.json:

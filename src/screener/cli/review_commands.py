@@ -1,4 +1,4 @@
-"""Subcommands for several reviewers: conflicts, resolve, unblind."""
+"""Subcommands for several reviewers: conflicts, resolve, unblind, merge (and dedup)."""
 
 from __future__ import annotations
 
@@ -61,6 +61,11 @@ def cmd_conflicts(args) -> int:
         votes = "; ".join(f"{d['reviewer']}: {d['label']}" + (f" ({', '.join(d['reasons'])})" if d["reasons"] else "")
                           for d in c["decisions"])
         print(f"{c['record_id']}\t{c['title'][:70]}\t{votes}")
+    if doc["tag_count"]:
+        print(f"{doc['tag_count']} included records tagged differently (settle with resolve ID include --tag ...)")
+        for c in doc["tag_disagreements"]:
+            tags = "; ".join(f"{d['reviewer']}: {', '.join(d['tags']) or '-'}" for d in c["decisions"])
+            print(f"{c['record_id']}\t{c['title'][:70]}\t{tags}")
     return 0
 
 
@@ -99,6 +104,9 @@ def cmd_merge(args) -> int:
         for stage, ids in doc["new_conflicts"].items():
             if ids:
                 print(f"new conflicts at {stage}: {', '.join(map(str, ids))}", file=sys.stderr)
+        for stage, ids in doc["new_tag_disagreements"].items():
+            if ids:
+                print(f"new tag disagreements at {stage}: {', '.join(map(str, ids))}", file=sys.stderr)
     return 0
 
 

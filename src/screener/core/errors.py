@@ -30,5 +30,27 @@ class NotFoundError(UserError):
     """A record, reviewer, reason or tag named by the user does not exist."""
 
 
+class ConflictError(UserError):
+    """Someone else changed a shared row (settings, taxonomy, a record, a resolution) since it was
+    read; the edit was not saved, so nothing was overwritten. Reload and edit again."""
+
+
+class PermissionDeniedError(UserError):
+    """The team server refused: the connection's role may not do this (e.g. a reviewer changing
+    the settings, or acting as another reviewer)."""
+
+
+class ServerConnectionError(UserError):
+    """The connection to the team server failed or was lost.
+
+    ``saved`` says what became of the change: False when it was certainly not saved, None when the
+    connection dropped during the commit and it cannot be known (read the data back).
+    """
+
+    def __init__(self, message: str, saved: bool | None = False):
+        super().__init__(message)
+        self.saved = saved
+
+
 class Cancelled(Exception):
     """Raised inside long work when the user pressed Cancel; the unit of work rolls back."""

@@ -159,6 +159,11 @@ def journal_relation(a: Norm, b: Norm) -> str | None:
     return rel
 
 
+def page_digits(page: str) -> str:
+    """The digits of a page ("S78" -> "78", "e1234" -> "1234")."""
+    return "".join(ch for ch in page if ch.isdigit())
+
+
 def _page_shape(page: str) -> str:
     """"n" for a plain number, else its letter prefix ("e" for e1234, "s" for S12, "" roman)."""
     if page.isdigit():
@@ -174,8 +179,7 @@ def page_relation(a: Norm, b: Norm) -> str | None:
         return None
     if pa == pb:
         return "same"
-    da = "".join(ch for ch in pa if ch.isdigit())
-    db = "".join(ch for ch in pb if ch.isdigit())
+    da, db = page_digits(pa), page_digits(pb)
     if da and da == db:  # "e1234" / "1234", "S12" / "12", "viii108" / "108"
         return "same"
     if pa == "1" or pb == "1":  # online-first articles are paginated from 1
@@ -185,8 +189,8 @@ def page_relation(a: Norm, b: Norm) -> str | None:
     # One source giving only the last page, or a typo in the first page of a range.
     if pa == b.last_page or pb == a.last_page:
         return None
-    if a.last_page != pa and b.last_page != pb and a.last_page == b.last_page:
-        return None
+    if a.last_page != pa and b.last_page != pb and page_digits(a.last_page) == page_digits(b.last_page) != "":
+        return None  # "S78-S89" / "S3-89"
     return "different"
 
 
@@ -227,5 +231,29 @@ def abstract_similarity(a: Norm, b: Norm) -> float | None:
 
 
 def same_page_range(a: Norm, b: Norm, pages: str | None) -> bool:
-    """Both records give the same multi-page range (one page of abstracts does not count)."""
-    return pages == "same" and a.last_page == b.last_page and a.last_page != a.first_page
+    """Both records give the same multi-page range (one page of abstracts does not count).
+
+    Last pages compare by their digits, as first pages do ("c37-c42" / "37-42").
+    """
+    if pages != "same" or a.last_page == a.first_page or b.last_page == b.first_page:
+        return False
+    return a.last_page == b.last_page or page_digits(a.last_page) == page_digits(b.last_page) != ""
+
+
+def single_page(n: Norm) -> bool:
+    """True when a record gives one page only ("240" or "240-240"): often just where it starts."""
+    return bool(n.first_page) and n.last_page == n.first_page
+
+
+def shifted_citation(a: Norm, b: Norm) -> bool:
+    """True when one record lacks a volume and carries the other's volume and issue one field
+    to the right (issue "26", pages "9" against volume "26", issue "9", pages "1746").
+
+    Embase exports of conference abstracts arrive like this; the pages of the shifted record
+    are then unknown, not different.
+    """
+    for x, y in ((a, b), (b, a)):
+        if (not x.volume and y.volume and y.issue and x.issue == y.volume
+                and single_page(x) and x.first_page == y.issue):
+            return True
+    return False

@@ -39,10 +39,13 @@ _RETRACTION = re.compile(
     r"|^\W*retraction\W*$|^\W*(?:editorial\s+)?expression\s+of\s+concern",
     re.IGNORECASE,
 )
+# Embase indexes a letter and the replies printed with it as one record titled
+# "<title> (multiple letters)", with the authors of all of them.
+_LETTERS = re.compile(r"\(multiple letters\)", re.IGNORECASE)
 _BRACKETS = re.compile(r"\[[^\[\]]*\]")
 # Substrings at least one of which every pattern below needs; a cheap first test.
 _CUES = ("errat", "corrig", "correct", "repl", "rejoinder", "respons", "comment", "retract",
-         "concern", "re:", "re :", "(vol", "(19", "(20")
+         "concern", "re:", "re :", "(vol", "(19", "(20", "(multiple letters)")
 # Publication types as databases name them (RIS TY, PubMed PT, BibTeX entry types).
 _TYPE_KINDS = (
     ("erratum", re.compile(r"errat|corrigend|correction", re.I)),
@@ -64,7 +67,8 @@ _PREPRINT_VENUE = re.compile(
 
 
 def record_kind(title: str, pub_type: str = "") -> str:
-    """"erratum", "reply", "comment", "retraction", or "" for an ordinary item.
+    """"erratum", "reply", "comment", "retraction", "letters" (several letters in one
+    record), or "" for an ordinary item.
 
     Bracketed notes are ignored first: "[Erratum appears in ...]" marks the *corrected article*,
     not an erratum.
@@ -72,6 +76,8 @@ def record_kind(title: str, pub_type: str = "") -> str:
     text = _BRACKETS.sub(" ", title or "").strip()
     low = text.lower()
     if low and any(cue in low for cue in _CUES):  # most titles have no cue at all
+        if _LETTERS.search(text):
+            return "letters"
         for kind, pattern in (("erratum", _ERRATUM), ("retraction", _RETRACTION),
                               ("reply", _REPLY), ("comment", _COMMENT)):
             if pattern.search(text):

@@ -42,7 +42,7 @@ _NON_ALNUM = re.compile(r"[\W_]+")  # keeps letters of every script
 _BRACKET_NOTE = re.compile(r"\[[^\[\]]*\]")
 _PAREN_NOTE = re.compile(
     r"\((?:author'?s'? transl|provisional abstract|structured abstract|abstract|"
-    r"english abstract|[a-z]+ text|see comments?)\)\.?",
+    r"english abstract|[a-z]+ text|see comments?|multiple letters)\)\.?",
     re.IGNORECASE,
 )
 # The citation of the corrected article that errata carry in their titles (Web of Science
@@ -68,6 +68,7 @@ _NAME_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
 _NAME_STOP = frozenset({"jr", "sr", "ii", "iii", "iv", "van", "von", "der", "den", "de", "del",
                         "da", "di", "la", "le", "du", "dos", "das", "al", "el", "et", "and"})
+_ELISION = re.compile(r"\b(?:d|l|dell)['\s](?=\s*[aeiouh])")
 _JOURNAL_STOP = frozenset({"the", "of", "and", "in", "for", "on", "de", "la", "des", "der",
                            "und", "fur", "et", "du"})
 _JOURNAL_CUT = re.compile(
@@ -79,6 +80,10 @@ _EDITION = re.compile(r"^(?:\d+(?:st|nd|rd|th)?|annual|proceedings|proc|first|se
 _PAGE = r"(?:[a-z]{0,4}\.?\d[\w.]*|[ivxlc]{1,8}\b)"  # "S12", "e1234", "819.e1", "xii"
 _PAGE_RANGE = re.compile(rf"(?:pp?\.|pages?\b)?\s*({_PAGE})(?:\s*(?:-+|–|to)\s*({_PAGE}))?")
 _PAGE_COUNT = re.compile(r"^\d+\s*(?:p|pp|pages?)\.?$")
+_PAGE_LIST = re.compile(r"\s*[+,;]\s*")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+_EXCEL_DATE = re.compile(rf"^(\d{{1,2}})-{_MONTH}$|^{_MONTH}-(\d{{1,2}})$")
 _UNKNOWN = frozenset({"", "unknown", "none", "nan", "n/a", "na", "null", "anonymous", "-", "#name?"})
 
 
@@ -319,17 +324,12 @@ def journal_tokens(journal: str, cut: bool = True) -> tuple[str, ...]:
     m = _JOURNAL_CUT.search(text) if cut else None
     if m and m.start() > 1:
         text = text[: m.start()]
+    # French and Italian elisions ("d'Anesthesie", often exported as "d Anesthesie").
+    text = _ELISION.sub(" ", text)
     return tuple(t for t in _NON_ALNUM.split(text) if t and t not in _JOURNAL_STOP and not _EDITION.match(t))
 
 
-@lru_cache(maxsize=1 << 16)
-def split_pages(pages: str) -> tuple[str, str]:
-    """(first page, last page) as lower-case alphanumerics; "221-8" expands to ("221", "228")."""
-    if blank(pages):
-        return "", ""
-    text = fold(pages).strip().strip("\"'")
-    if "pagination" in text or _PAGE_COUNT.match(text):
-        return "", ""  # "(no pagination)", or a page count such as "215 p"
+def _page_range(text: str) -> tuple[str, str]:
     m = _PAGE_RANGE.match(text)
     if not m:
         return "", ""  # "Suppl-29", "t-8": no usable first page
@@ -340,6 +340,31 @@ def split_pages(pages: str) -> tuple[str, str]:
     if first.isdigit() and last.isdigit() and len(last) < len(first):
         last = first[: len(first) - len(last)] + last
     return first, last or first
+
+
+@lru_cache(maxsize=1 << 16)
+def split_pages(pages: str) -> tuple[str, str]:
+    """(first page, last page) as lower-case alphanumerics; "221-8" expands to ("221", "228").
+
+    A list of ranges ("233-238+230-235", "230-5, 246-51": an article printed in two
+    languages) spans from its lowest to its highest page, whatever order a source lists
+    them in. A range that a spreadsheet turned into a date ("01-Aug" for 1-8) is read back.
+    """
+    if blank(pages):
+        return "", ""
+    text = fold(pages).strip().strip("\"'")
+    if "pagination" in text or _PAGE_COUNT.match(text):
+        return "", ""  # "(no pagination)", or a page count such as "215 p"
+    m = _EXCEL_DATE.match(text)
+    if m:
+        day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        low, high = sorted((int(day), _MONTHS.index(month[:3]) + 1))
+        return str(low), str(high)
+    ranges = [_page_range(part) for part in _PAGE_LIST.split(text)] if _PAGE_LIST.search(text) else []
+    ranges = [r for r in ranges if r[0].isdigit() and r[1].isdigit()]
+    if len(ranges) >= 2:
+        return min((r[0] for r in ranges), key=int), max((r[1] for r in ranges), key=int)
+    return _page_range(text)
 
 
 @lru_cache(maxsize=1 << 16)

@@ -8,6 +8,9 @@ benchmark sets:
 2. Vetoes block an automatic merge: different DOIs/PMIDs/arXiv ids, years more than one apart,
    different first pages or volumes, an erratum/reply/comment/retraction notice against an
    ordinary item. A vetoed pair that otherwise looks identical is still reported as uncertain.
+   What databases do to citations is no veto: a volume or issue shifted into the next field,
+   one meeting abstract printed twice in one issue, an issue typo under the same pages, an
+   Embase record of several letters against one of them.
 3. A preprint and a published item with the same title are a *link*, never a merge.
 4. Otherwise the title must match and the rest of the record must corroborate it: authors,
    year, journal, volume, pages, abstract, URL. The shorter or more generic the title, the
@@ -24,8 +27,11 @@ from screener.dedup.compare import (
     compare_ids,
     journal_relation,
     number_relation,
+    page_digits,
     page_relation,
     same_page_range,
+    shifted_citation,
+    single_page,
     title_similarity,
     title_words_clash,
 )
@@ -67,7 +73,7 @@ def conflict(a: Norm, b: Norm) -> bool:
     unless an identifier is shared, years more than one apart or different first pages,
     volumes or issues.
     """
-    if a.kind != b.kind:
+    if not _same_kind(a, b):
         return True
     same, diff = compare_ids(a, b)
     if diff:
@@ -76,21 +82,76 @@ def conflict(a: Norm, b: Norm) -> bool:
         return False
     if a.year and b.year and abs(a.year - b.year) > 1:
         return True
-    pages = page_relation(a, b)
-    volume = number_relation(a.volume, b.volume)
+    pages, volume, issue = _citation(a, b)
     return (
-        pages == "different"
+        pages == "different" and not _printed_twice(a, b, volume, issue)
         or volume == "different"
-        or _issue_conflict(a, b, pages, volume)
+        or _issue_conflict(a, b, pages, volume, issue)
     )
 
 
-def _issue_conflict(a: Norm, b: Norm, pages: str | None, volume: str | None) -> bool:
-    """Different issues, unless volume and whole page range agree (then the issue is a typo:
-    a volume never prints the same pages twice)."""
-    if number_relation(a.issue, b.issue) != "different":
+def _citation(a: Norm, b: Norm) -> tuple[str | None, str | None, str | None]:
+    """(pages, volume, issue) relations, reading a citation shifted by one field as agreeing."""
+    if shifted_citation(a, b):
+        return None, "same", "same"
+    return page_relation(a, b), number_relation(a.volume, b.volume), number_relation(a.issue, b.issue)
+
+
+def _same_kind(a: Norm, b: Norm) -> bool:
+    """Same kind of item, or a record of several letters and one letter or reply it holds
+    (its first page within the record's pages, when both give pages)."""
+    if a.kind == b.kind:
+        return True
+    letters, other = (a, b) if a.kind == "letters" else (b, a)
+    if letters.kind != "letters" or other.kind not in ("", "reply", "comment"):
         return False
-    return not (volume == "same" and same_page_range(a, b, pages))
+    first, last, page = letters.first_page, letters.last_page, other.first_page
+    if first.isdigit() and last.isdigit() and page.isdigit():
+        return int(first) <= int(page) <= int(last)
+    return True
+
+
+def _short_item(n: Norm) -> bool:
+    """One or two pages ("e3", "e8-e9", "1746"): the size of a meeting abstract."""
+    if single_page(n):
+        return True
+    first, last = page_digits(n.first_page), page_digits(n.last_page)
+    return first.isdigit() and last.isdigit() and 0 <= int(last) - int(first) <= 1
+
+
+def _printed_twice(a: Norm, b: Norm, volume: str | None, issue: str | None) -> bool:
+    """One abstract printed twice in one issue (a meeting's list and its full abstracts): a
+    long title and the whole author list identical, in the same volume and issue of the same
+    journal in the same year, at different pages, each at most two pages long.
+
+    Without issue numbers, both records must give a single page (two one-page abstracts):
+    an article and a one-page notice about it later in the volume stay apart. Two articles
+    of several pages that disagree on their pages are left to a person.
+    """
+    if volume != "same" or a.year != b.year or a.title_words < 8 or b.title_words < 8:
+        return False
+    if not (_short_item(a) and _short_item(b)):
+        return False
+    if issue != "same" and not (not a.issue and not b.issue and single_page(a) and single_page(b)):
+        return False
+    if len(a.authors) < 2 or len(a.authors) != len(b.authors):
+        return False
+    first, share = author_match(a, b)
+    if first is not True or share != 1.0 or journal_relation(a, b) not in ("same", "abbrev"):
+        return False
+    return title_similarity(a, b) >= 0.97 and not title_words_clash(a, b)
+
+
+def _issue_conflict(a: Norm, b: Norm, pages: str | None, volume: str | None, issue: str | None) -> bool:
+    """Different issues, unless volume and pages agree (then the issue is a typo: a volume
+    never prints the same pages twice). A record giving one page only ("240-240") agrees with
+    a range starting there; page 1 does not count, since some journals start every issue at 1.
+    """
+    if issue != "different" or volume != "same":
+        return issue == "different"
+    if same_page_range(a, b, pages):
+        return False
+    return not (pages == "same" and a.first_page != "1" and (single_page(a) or single_page(b)))
 
 
 def _generic(n: Norm) -> bool:
@@ -109,7 +170,7 @@ def judge(a: Norm, b: Norm, title_sim: float | None = None) -> Verdict | None:
     authors_ok = first_author is True or (share is not None and share >= 0.5)
     authors_clash = first_author is False and share is not None and share < 0.34
     year_gap = abs(a.year - b.year) if a.year and b.year else None
-    kinds_differ = a.kind != b.kind
+    kinds_differ = not _same_kind(a, b)
 
     # 1. Identifiers.
     if same_ids and not diff_ids:
@@ -142,18 +203,17 @@ def judge(a: Norm, b: Norm, title_sim: float | None = None) -> Verdict | None:
 
     # 2. Vetoes.
     journal = journal_relation(a, b)
-    pages = page_relation(a, b)
-    volume = number_relation(a.volume, b.volume)
+    pages, volume, issue = _citation(a, b)
     vetoes = []
     if diff_ids:
         vetoes.append("different " + "/".join(n.upper() if n != "arxiv" else "arXiv id" for n in diff_ids))
     if year_gap is not None and year_gap > 1:
         vetoes.append("years differ")
-    if pages == "different":
+    if pages == "different" and not _printed_twice(a, b, volume, issue):
         vetoes.append("different pages")
     if volume == "different":
         vetoes.append("different volumes")
-    if _issue_conflict(a, b, pages, volume):
+    if _issue_conflict(a, b, pages, volume, issue):
         vetoes.append("different issues")
     if vetoes:
         if t >= 0.95 and not authors_clash and not (_generic(a) or _generic(b)):
@@ -166,10 +226,12 @@ def judge(a: Norm, b: Norm, title_sim: float | None = None) -> Verdict | None:
 
     # 4. Title plus corroboration.
     # Volume, first page and year together locate one item in one journal issue; in
-    # proceedings without volumes, the same venue and the same page range do.
+    # proceedings without volumes, the same venue and the same page range do. An item
+    # published online one year and in print the next keeps its volume, issue and pages.
     same_range = same_page_range(a, b, pages)
-    coordinates = pages == "same" and year_gap == 0 and a.first_page != "1" and (
-        volume == "same" or volume is None and same_range and journal in ("same", "abbrev")
+    coordinates = pages == "same" and a.first_page != "1" and (
+        year_gap == 0 and (volume == "same" or volume is None and same_range and journal in ("same", "abbrev"))
+        or year_gap == 1 and volume == "same" and issue == "same" and same_range
     )
     support = 0.0
     reasons: list[str] = []
@@ -214,7 +276,13 @@ def judge(a: Norm, b: Norm, title_sim: float | None = None) -> Verdict | None:
     why = tuple(reasons)
 
     if _generic(a) or _generic(b):
-        if t >= 0.9 and coordinates and authors_ok and not clash:
+        # Journals that start every article at page 1 make "1-8" in one volume common, but
+        # not under a short topical title by the same authors ("Empyema thoracis"); titles
+        # naming a kind of item ("Editorial") still need a page other than 1.
+        first_page_range = (pages == "same" and a.first_page == "1" and same_range and year_gap == 0
+                            and volume == "same" and issue != "different" and strong_authors
+                            and a.title not in GENERIC_TITLES and b.title not in GENERIC_TITLES)
+        if t >= 0.9 and (coordinates or first_page_range) and authors_ok and not clash:
             return Verdict(SURE, score, why)
         if t >= 0.9 and support >= 2 and first_author is not False:
             return Verdict(UNCERTAIN, round(score * 0.8, 4), why)
@@ -249,7 +317,9 @@ def judge(a: Norm, b: Norm, title_sim: float | None = None) -> Verdict | None:
         # Translated titles: the same authors at the same place in the same journal.
         why = why + ("titles differ (translation?)",)
         # A shared multi-page range, not one page of abstracts shared by many items.
-        if t >= 0.5 and strong_authors and journal in ("same", "abbrev") and same_range:
+        # Below half the title, the whole author list (three or more) must agree.
+        whole_team = share == 1.0 and min(len(a.authors), len(b.authors)) >= 3
+        if (t >= 0.5 or whole_team) and strong_authors and journal in ("same", "abbrev") and same_range:
             return Verdict(SURE, score, why)
         return Verdict(UNCERTAIN, score, why)
     return None

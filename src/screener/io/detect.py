@@ -126,7 +126,7 @@ def _sniffer(fmt: str) -> Callable[[str], bool]:
 def _zip_format(data: bytes, path: str) -> str:
     try:
         names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         raise FileFormatError(path, "this looks like a zip or .xlsx file but it is damaged") from None
     if "xl/workbook.xml" in names or any(n.startswith("xl/") for n in names):
         return "xlsx"

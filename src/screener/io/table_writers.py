@@ -1,7 +1,8 @@
 """Write tables (CSV, TSV, XLSX) that are safe to open in a spreadsheet and read back exactly.
 
 **Formula injection.** A cell that starts with ``= + - @``, tab or CR can be run as a formula
-by Excel or LibreOffice. In CSV/TSV such text cells get one leading ``'`` (the OWASP advice);
+by Excel or LibreOffice (and a leading line break hides what follows in a cell's first line). In
+CSV/TSV such text cells get one leading ``'`` (the OWASP advice);
 so that :mod:`screener.io.tabular` can take exactly that quote off again, a text that already
 starts with quotes before one of those characters (``'=x``) gets one more. In XLSX the cell is
 written as an explicit string cell, which no spreadsheet evaluates, and is not altered.
@@ -29,7 +30,7 @@ from screener.io.atomic import atomic_path
 from screener.io.columns import join_list, extra_header
 from screener.io.text import clean
 
-_FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+_FORMULA_START = re.compile(r"'*[=+\-@\t\r\n]")
 # Characters XML 1.0 cannot hold at all; an .xlsx containing one would not open.
 _NOT_XML = re.compile("[\ufffe\uffff\ud800-\udfff]")
 _SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".xlsx": None}

@@ -28,7 +28,7 @@ from screener.io.text import clean, squash
 csv.field_size_limit(64 * 1024 * 1024)
 
 _EXCEL_SEP = re.compile(r"sep=([,;\t|])[ \t]*(\r?\n)")
-_NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
+_NEUTRALISED = re.compile(r"'+[=+\-@\t\r\n]")
 
 Row = tuple[int, list[str]]  # (1-based line or row number where the row starts, cells)
 

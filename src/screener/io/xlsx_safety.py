@@ -29,7 +29,8 @@ def check_xlsx(data: bytes, path: str) -> None:
     """Raise :class:`FileFormatError` unless ``data`` is a plausible, safe-to-open workbook."""
     try:
         infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):  # NotImplemented: a
+        # damaged header can claim a zip version or a compression that does not exist (found by fuzzing)
         raise FileFormatError(path, "not a valid .xlsx workbook (the zip archive is damaged)") from None
     if len(infos) > MAX_MEMBERS:
         raise FileFormatError(path, f"refused: the workbook has {len(infos)} parts (more than {MAX_MEMBERS})")

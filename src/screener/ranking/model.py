@@ -46,6 +46,12 @@ class RankerSettings:
     no_text_every: int = 10
     #: share of queue positions given to a random record instead of the top-ranked one
     exploration: float = 0.0
+    #: this many records not yet screened, drawn at random at each refit, join the training
+    #: set as excluded ("presumed irrelevant", as in Cormack & Grossman's AutoTAR): relevant
+    #: records are rare, so a random record is almost always irrelevant, and the model learns
+    #: what sets the includes apart from the collection rather than from the few excluded
+    #: records screened so far (0 = off)
+    presumed_negatives: int = 0
     seed: int = 42
 
     def __post_init__(self) -> None:
@@ -125,6 +131,7 @@ class Ranker:
             self._models, self._scores = [], None
             self.last_fit_seconds = time.perf_counter() - start
             return False
+        rows, y = self._with_presumed_negatives(rows, y)
         x = self.features[rows]
         x.has_sorted_indices = True  # row selection keeps each row's sorted column order
         weights = _sample_weights(y, self.settings.positive_ratio)
@@ -132,6 +139,21 @@ class Ranker:
         self._scores = self._score_all()
         self.last_fit_seconds = time.perf_counter() - start
         return True
+
+    def _with_presumed_negatives(self, rows: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        k = self.settings.presumed_negatives
+        if k <= 0:
+            return rows, y
+        rest = np.ones(self.n_records, dtype=bool)
+        rest[rows] = False
+        pool = np.flatnonzero(rest)
+        if pool.size == 0:
+            return rows, y
+        # seeded by the settings and the number screened: a refit on the same decisions draws
+        # the same records, so a ranking can be redone
+        rng = np.random.default_rng([self.settings.seed, rows.size])
+        extra = rng.choice(pool, min(k, pool.size), replace=False)
+        return np.concatenate([rows, extra]), np.concatenate([y, np.zeros(extra.size, dtype=y.dtype)])
 
     def _model_names(self) -> tuple[str, ...]:
         return tuple(self.settings.model.split("+"))
@@ -179,8 +201,10 @@ class Ranker:
         a random start). Records without any text (no title, abstract or keywords) carry no
         evidence: a linear model gives them its intercept, which with rare includes puts them
         after nearly every other record, so an included one would be found last. Instead every
-        ``no_text_every``-th position holds one of them (in the given order): they are all
-        looked at early, at a bounded cost. With ``exploration > 0`` that share of positions,
+        ``no_text_every``-th record screened is one of them (in the given order): they are all
+        looked at early, at a bounded cost. The count runs over the whole screening (the records
+        not in ``rows`` count as screened), not over one queue: a queue re-ranked after every
+        decision still brings one up every ``no_text_every`` decisions. With ``exploration > 0`` that share of positions,
         drawn with ``rng`` (seeded from the settings when None), holds a random record from
         the rest of the queue.
         """
@@ -193,21 +217,25 @@ class Ranker:
         # stable sort on the negated score: ties keep the given (imported) order
         order = texts[np.argsort(-self._scores[texts], kind="stable")]
         if blanks.size:
-            order = _interleave(order, blanks, every)
+            screened = self.n_records - rows.size
+            order = _interleave(order, blanks, every, every - 1 - screened % every)
         if self.settings.exploration > 0:
             order = _explore(order, self.settings.exploration, rng or np.random.default_rng(self.settings.seed))
         return order
 
 
-def _interleave(order: np.ndarray, extra: np.ndarray, every: int) -> np.ndarray:
-    """``order`` with ``extra`` at positions every-1, 2*every-1, ...; those that do not fit
-    between the ranked records go last."""
+def _interleave(order: np.ndarray, extra: np.ndarray, every: int, first: int | None = None) -> np.ndarray:
+    """``order`` with ``extra`` at positions first, first+every, first+2*every, ... (first
+    defaults to every-1); those that do not fit between the ranked records go last."""
+    first = every - 1 if first is None else first
     out = np.empty(order.size + extra.size, dtype=np.int64)
-    # the j-th extra (1-based) needs j*(every-1) ranked records before it
-    fits = extra.size if every == 1 else min(extra.size, order.size // (every - 1))
     taken = np.zeros(out.size, dtype=bool)
-    taken[np.arange(1, fits + 1) * every - 1] = True
-    taken[out.size - (extra.size - fits) :] = True
+    positions = first + np.arange(extra.size) * every
+    positions = positions[positions < out.size]
+    taken[positions] = True
+    rest = extra.size - positions.size
+    if rest:
+        taken[np.flatnonzero(~taken)[-rest:]] = True
     out[taken] = extra
     out[~taken] = order
     return out

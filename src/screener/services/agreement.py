@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from screener.core.enums import Stage
+from screener.services.conflicts import can_adjudicate
+from screener.services.queries import is_blinded
 from screener.stats.agreement import compute_agreement
 from screener.storage.models import Decision, ProjectInfo, Record, Reviewer
 from screener.storage.session import Store
@@ -37,3 +39,17 @@ def stage_agreement(store: Store, stage: str = "title_abstract") -> dict[str, An
     doc = {"stage": stage_v}
     doc.update(result.to_json_dict())
     return doc
+
+
+def may_see_agreement(store: Store, reviewer: str, stage: str) -> bool:
+    """Whether ``reviewer`` may see the agreement figures of ``stage``.
+
+    Agreement figures reveal the other reviewers' labels indirectly (a confusion matrix, or a
+    percent agreement of 1, tells a reviewer what the others decided), so while a stage is blind
+    only adjudicators and owners see them. Nobody chosen yet counts as a plain reviewer.
+    """
+    stage_v = Stage.parse(stage).value
+    with store.read() as s:
+        if not is_blinded(s, stage_v):
+            return True
+        return bool(reviewer) and can_adjudicate(s, reviewer, stage_v)

@@ -25,6 +25,8 @@ class StageConfig:
     blind: bool
     reason_required: bool
     unblinded: bool
+    #: The stage row's version, passed back with an edit (optimistic concurrency, services.versions).
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,11 @@ class Settings:
     stages: dict[str, StageConfig]
     maybe_needs_resolution: bool = True
     reason_conflicts: bool = True
+    #: The previous version's counts of an updated review (None: not an update).
+    previous_studies: int | None = None
+    previous_reports: int | None = None
+    #: The project row's version, passed back with an edit (optimistic concurrency, services.versions).
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,8 @@ class ReasonInfo:
     name: str
     position: int
     retired: bool
+    #: Passed back with an edit so a stale one is refused (services.versions).
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,8 @@ class TagInfo:
     position: int
     shortcut: str
     retired: bool
+    #: Passed back with an edit so a stale one is refused (services.versions).
+    version: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,11 @@
-"""Exporting project tables to CSV, TSV, XLSX, RIS and BibTeX (written atomically)."""
+"""Exporting project tables to CSV, TSV, XLSX, RIS and BibTeX, and the review figures to SVG and
+PNG (every file written atomically).
+
+The ``included`` and ``excluded`` tables are the records table plus, at the end, the stage the
+outcome is from, the final reasons (primary first: PRISMA item 16b for excluded full-text
+reports) and the study each report belongs to. ``year-tags`` and ``crosstab`` can also be
+written as figures (``.svg``, ``.png``).
+"""
 
 from __future__ import annotations
 
@@ -21,9 +28,18 @@ from screener.storage.session import Store
 RECORD_COLUMNS = ["record_id", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
                   "abstract", "sources", "duplicate_of", "arxiv_id", "url", "keywords", "pub_type", "language"]
 DECISION_COLUMNS = ["record_id", "reviewer", "stage", "label", "reasons", "tags", "note", "decided_at"]
-TABLES = ("records", "included", "excluded", "decisions", "tags", "crosstab")
+TABLES = ("records", "included", "excluded", "decisions", "tags", "crosstab", "year-tags")
+RECORD_TABLES = ("records", "included", "excluded")
+PLOT_TABLES = ("crosstab", "year-tags")
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
 BIBLIO_SUFFIXES = (".ris", ".bib")
+PLOT_SUFFIXES = (".svg", ".png")
+
+
+def formats_for(table: str) -> tuple[str, ...]:
+    """The file suffixes ``table`` can be exported to."""
+    return (TABLE_SUFFIXES + (BIBLIO_SUFFIXES if table in RECORD_TABLES else ())
+            + (PLOT_SUFFIXES if table in PLOT_TABLES else ()))
 
 
 def export_table(store: Store, table: str, out: str | Path, stage: str | None = None) -> dict[str, Any]:
@@ -32,13 +48,17 @@ def export_table(store: Store, table: str, out: str | Path, stage: str | None = 
     suffix = out.suffix.lower()
     if table not in TABLES:
         raise UserError(f"unknown table {table!r}: use one of {', '.join(TABLES)}")
-    if suffix not in TABLE_SUFFIXES + BIBLIO_SUFFIXES:
-        raise UserError(f"{out}: unknown export format {suffix or '(no suffix)'}: use .csv, .tsv, .xlsx, .ris or .bib")
-    if suffix in BIBLIO_SUFFIXES and table not in ("records", "included", "excluded"):
+    if suffix not in TABLE_SUFFIXES + BIBLIO_SUFFIXES + PLOT_SUFFIXES:
+        raise UserError(f"{out}: unknown export format {suffix or '(no suffix)'}:"
+                        " use .csv, .tsv, .xlsx, .ris, .bib, .svg or .png")
+    if suffix in BIBLIO_SUFFIXES and table not in RECORD_TABLES:
         raise UserError(f"{out}: .ris and .bib hold records; export the {table} table as .csv, .tsv or .xlsx")
+    if suffix in PLOT_SUFFIXES and table not in PLOT_TABLES:
+        raise UserError(f"{out}: only the {' and '.join(PLOT_TABLES)} tables are drawn as figures;"
+                        f" export the {table} table as .csv, .tsv or .xlsx")
     if not out.parent.exists():
         raise UserError(f"{out}: the folder {out.parent} does not exist")
-    if table in ("records", "included", "excluded"):
+    if table in RECORD_TABLES:
         ids = None
         if table != "records":
             ids = _ids_with_outcome(store, "include" if table == "included" else "exclude", stage)
@@ -51,16 +71,47 @@ def export_table(store: Store, table: str, out: str | Path, stage: str | None = 
             atomic_write_text(out, text)
             return {"table": table, "path": str(out), "rows": len(records)}
         columns, rows = records_table(store, ids)
+        if ids is not None:
+            columns, rows = _with_outcome_columns(store, columns, rows, table, stage)
     elif table == "decisions":
         columns, rows = decisions_table(store, stage)
     else:
-        from screener.services.review_tables import crosstab_table, tags_table
+        from screener.services.review_tables import crosstab_table, tags_table, year_tags_table
 
-        columns, rows = (tags_table if table == "tags" else crosstab_table)(store, stage)
+        make = {"tags": tags_table, "crosstab": crosstab_table, "year-tags": year_tags_table}[table]
+        columns, rows = make(store, stage)
+        if suffix in PLOT_SUFFIXES:
+            from screener.io.atomic import atomic_write_bytes, atomic_write_text
+            from screener.stats.review_plots import crosstab_svg, to_png, year_tags_svg
+
+            svg = (year_tags_svg if table == "year-tags" else crosstab_svg)(rows)
+            if suffix == ".svg":
+                atomic_write_text(out, svg)
+            else:
+                atomic_write_bytes(out, to_png(svg))
+            return {"table": table, "path": str(out), "rows": len(rows)}
     from screener.io.table_writers import write_table
 
     write_table(out, columns, rows)
     return {"table": table, "path": str(out), "rows": len(rows)}
+
+
+def _with_outcome_columns(store: Store, columns: list[str], rows: list[list[Any]], table: str,
+                          stage: str | None) -> tuple[list[str], list[list[Any]]]:
+    """Append stage, final reasons (excluded) and study to the rows of the included/excluded tables."""
+    from screener.services.prisma import final_reasons
+
+    stage_v = Stage.parse(stage or "title_abstract").value
+    ids = [row[0] for row in rows]
+    with store.read() as s:
+        reasons = final_reasons(s, stage_v, ids) if table == "excluded" else {}
+        study = dict(s.execute(select(Record.id, Record.study_id).where(Record.study_id.is_not(None))).all())
+    extra = ["stage"] + (["reasons"] if table == "excluded" else []) + ["study_id"]
+    out = []
+    for row, rid in zip(rows, ids):
+        tail = [stage_v] + (["; ".join(reasons.get(rid, []))] if table == "excluded" else []) + [study.get(rid, rid)]
+        out.append(row + tail)
+    return columns + extra, out
 
 
 def _ids_with_outcome(store: Store, label: str, stage: str | None) -> list[int]:

@@ -80,6 +80,31 @@ def safe_stem(text: str, limit: int = _MAX_STEM) -> str:
     return stem or "fulltext"
 
 
+#: Names Windows reserves for devices, with or without an extension (CON, NUL, COM1.pdf...).
+_DEVICE = re.compile(r"^(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?$", re.IGNORECASE)
+
+
+def stored_path(folder: Path, name: str) -> Path | None:
+    """Where the stored file ``name`` is inside ``folder``, or None when the name could point
+    anywhere else.
+
+    The name comes from the project database, which may come from someone else (a merged copy,
+    a pulled project, a file a colleague sent): it must never make screener read, replace or
+    delete a file outside the attachment folder. Only a plain file name of the folder passes: no
+    separators, no ``..``, no drive or absolute path, no ``file:`` URL, no Windows device name,
+    and no symbolic link out of the folder.
+    """
+    if (not name or name in (".", "..") or "/" in name or "\\" in name or ":" in name or "\0" in name
+            or name != name.strip() or _DEVICE.match(name.rstrip(". "))):
+        return None
+    path = folder / name
+    try:
+        inside = path.resolve().parent == folder.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return None
+    return path if inside else None
+
+
 def safe_name(record_id: int, original: str) -> str:
     """The stored file name: the record id first (unique in the folder), then the original name."""
     return f"{int(record_id)}-{safe_stem(Path(original).stem)}.pdf"
@@ -116,7 +141,8 @@ def _copy_hashed(src: Path, folder: Path) -> tuple[Path, str, int]:
 def attachment_info(store: Store, att: Attachment, folder: str | Path | None = None) -> AttachmentInfo:
     path = None
     if att.status == ATTACHED and att.file_name:
-        path = str(attachment_dir(store, folder) / att.file_name)
+        inside = stored_path(attachment_dir(store, folder), att.file_name)
+        path = str(inside) if inside is not None else None
     return AttachmentInfo(att.record_id, att.status, att.file_name, att.original_name, att.sha256, att.size,
                           att.added_by, att.added_at, path)
 
@@ -125,6 +151,7 @@ def attach_pdf(store: Store, record_id: int, pdf: str | Path, added_by: str = ""
                folder: str | Path | None = None) -> AttachmentInfo:
     """Copy ``pdf`` into the attachment folder as the full text of a record (replacing any earlier one)."""
     src = Path(pdf)
+    store.check_writable()  # before a copy lands in the folder of a project that cannot take it
     _check_pdf(src)
     target_dir = attachment_dir(store, folder)
     tmp, digest, size = _copy_hashed(src, target_dir)
@@ -147,7 +174,7 @@ def attach_pdf(store: Store, record_id: int, pdf: str | Path, added_by: str = ""
         tmp.unlink(missing_ok=True)
         raise
     if old_name and old_name != name:
-        (target_dir / old_name).unlink(missing_ok=True)
+        _remove(target_dir, old_name)
     return info
 
 
@@ -168,7 +195,7 @@ def mark_not_retrieved(store: Store, record_id: int, by: str = "", folder: str |
         s.flush()
         info = attachment_info(store, att, folder)
     if old_name:
-        (attachment_dir(store, folder) / old_name).unlink(missing_ok=True)
+        _remove(attachment_dir(store, folder), old_name)
     return info
 
 
@@ -188,4 +215,11 @@ def clear_attachment(store: Store, record_id: int, folder: str | Path | None = N
         old_name = att.file_name if att.status == ATTACHED else ""
         s.delete(att)
     if old_name:
-        (attachment_dir(store, folder) / old_name).unlink(missing_ok=True)
+        _remove(attachment_dir(store, folder), old_name)
+
+
+def _remove(folder: Path, name: str) -> None:
+    """Delete a stored file the project no longer refers to, if its name is one of the folder's."""
+    path = stored_path(folder, name)
+    if path is not None:
+        path.unlink(missing_ok=True)

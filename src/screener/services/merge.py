@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from screener.core.enums import Stage
 from screener.core.errors import UserError
+from screener.services.conflicts import open_disagreements, resolution_snapshot
 from screener.services.decisions_io import split_list
-from screener.services.outcomes import stage_outcomes
 from screener.services.screening import set_decision
-from screener.storage.models import Decision, Record, Resolution, Reviewer
+from screener.storage.models import Decision, DecisionEvent, Record, Resolution, Reviewer
 from screener.storage.session import Store
 from screener.services.taxonomy import ensure_reason, resolve_tag
 
@@ -30,14 +30,13 @@ def _aware(t: datetime | None) -> datetime:
 
 def _read_other(other: Store) -> dict[str, Any]:
     from screener.services.export import decisions_table
-    from screener.services.conflicts import _snap
 
     with other.read() as s:
         titles = dict(s.execute(select(Record.id, Record.title)).all())
         people = {r.name: r.role for r in s.scalars(select(Reviewer))}
         names = dict(s.execute(select(Reviewer.id, Reviewer.name)).all())
         times = {(d.record_id, names[d.reviewer_id], d.stage): d.decided_at for d in s.scalars(select(Decision))}
-        resolutions = [(r.record_id, r.stage, names[r.reviewer_id], r.resolved_at, _snap(s, r))
+        resolutions = [(r.record_id, r.stage, names[r.reviewer_id], r.resolved_at, resolution_snapshot(s, r))
                        for r in s.scalars(select(Resolution))]
     cols, rows = decisions_table(other)
     decisions = [dict(zip(cols, row)) for row in rows]
@@ -47,7 +46,11 @@ def _read_other(other: Store) -> dict[str, Any]:
 
 
 def merge_projects(store: Store, other_project: str | Path) -> dict[str, Any]:
-    """Bring the other copy's decisions and resolutions into ``store``; report what came in."""
+    """Bring the other copy's decisions and resolutions into ``store``; report what came in.
+
+    ``new_conflicts`` and ``new_tag_disagreements`` list, per stage, the records that wait for an
+    adjudicator because of the merge (label conflicts; included records tagged differently).
+    """
     other = Store.open(other_project)
     try:
         data = _read_other(other)
@@ -63,7 +66,7 @@ def merge_projects(store: Store, other_project: str | Path) -> dict[str, Any]:
         missing = [rid for rid in {d["record_id"] for d in data["decisions"]} if rid not in here]
         if missing:
             raise UserError(f"{other_project}: has decisions on records this project lacks (e.g. {sorted(missing)[:5]})")
-        before = {st.value: {r for r, o in stage_outcomes(s, st.value).items() if o.state == "conflict"} for st in Stage}
+        before = {st.value: open_disagreements(s, st.value) for st in Stage}
         known = {r.name for r in s.scalars(select(Reviewer))}
         for name, role in data["people"].items():
             if name not in known:
@@ -94,13 +97,18 @@ def merge_projects(store: Store, other_project: str | Path) -> dict[str, Any]:
             if cur is None:
                 cur = Resolution(record_id=rid, stage=stage, label=snap["label"], reviewer_id=names[by])
                 s.add(cur)
+            was = resolution_snapshot(s, cur) if cur.id is not None else None
             cur.label, cur.reviewer_id, cur.note, cur.resolved_at = snap["label"], names[by], snap["note"], at
             cur.reason_ids = [ensure_reason(s, stage, r).id for r in snap["reasons"]]
             cur.tag_ids = [resolve_tag(s, t, create=True).id for t in snap["tags"]] if "tags" in snap else None
+            s.flush()
+            # the history here shows the resolution arriving from the copy, as for decisions
+            s.add(DecisionEvent(record_id=rid, reviewer_id=names[by], stage=stage, kind="resolution",
+                                before=was, after=resolution_snapshot(s, cur), origin="merge"))
             resolutions += 1
         s.flush()
-        after = {st.value: {r for r, o in stage_outcomes(s, st.value).items() if o.state == "conflict"} for st in Stage}
-    new_conflicts = {st: sorted(after[st] - before[st]) for st in after}
+        after = {st.value: open_disagreements(s, st.value) for st in Stage}
     return {"other": str(other_project), "decisions_added": added, "decisions_updated": updated,
             "unchanged": unchanged, "kept_newer_here": kept_newer, "resolutions": resolutions,
-            "new_conflicts": new_conflicts}
+            "new_conflicts": {st: sorted(after[st][0] - before[st][0]) for st in after},
+            "new_tag_disagreements": {st: sorted(after[st][1] - before[st][1]) for st in after}}

@@ -5,6 +5,9 @@ not import are "removed for other reasons" with the reader's reason, so the firs
 A record belongs to the databases-and-registers column when any of its sources is a database or
 register, otherwise to the other-methods column (websites, organisations, citation searching).
 Full-text reports are "assessed" once they have a full-text decision or an attached file.
+Every record is a report; records linked to one study (``records.study_id``, see
+``services.studies``) count as one study among the studies included. The previous version's
+counts of an updated review are what the team entered (``set_previous_counts``).
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from sqlalchemy import select
 from screener.core.enums import Stage
 from screener.core.errors import UserError
 from screener.services.outcomes import PASSING, active_record_ids, passed, stage_outcomes
+from screener.services.versions import check_version
 from screener.stats.prisma import PrismaCounts, check_invariants
-from screener.storage.models import (Attachment, Decision, DecisionReason, Reason, Record, RecordSource,
-                                     Resolution, Source)
+from screener.storage.models import (Attachment, Decision, DecisionReason, ProjectInfo, Reason, Record,
+                                     RecordSource, Resolution, Source)
 from screener.storage.session import Store
 
 DBR = ("database", "register")
@@ -39,21 +43,33 @@ def _record_columns(session) -> dict[int, str]:
     return col
 
 
-def _exclusion_reasons(session, stage: str, ids: list[int]) -> dict[int, str]:
-    """The primary reason of each excluded record: the resolution's, else a reviewer's first."""
+def final_reasons(session, stage: str, ids: list[int]) -> dict[int, list[str]]:
+    """The reasons behind each record's exclusion at ``stage``, the primary one first.
+
+    A resolution's reasons settle it; otherwise the reviewers' reasons, in the order they were
+    given (the first reviewer's first reason is the primary one).
+    """
     names = dict(session.execute(select(Reason.id, Reason.name)).all())
-    out: dict[int, str] = {}
+    wanted = set(ids)
+    out: dict[int, list[str]] = {}
     for rid, reason_ids in session.execute(select(Resolution.record_id, Resolution.reason_ids)
                                            .where(Resolution.stage == stage)):
-        if reason_ids:
-            out[rid] = names[reason_ids[0]]
+        if reason_ids and rid in wanted:
+            out[rid] = [names[r] for r in reason_ids]
+    given: dict[int, list[str]] = defaultdict(list)
     q = (select(Decision.record_id, DecisionReason.reason_id)
          .join(DecisionReason, DecisionReason.decision_id == Decision.id)
          .where(Decision.stage == stage, Decision.label == "exclude")
          .order_by(Decision.record_id, Decision.decided_at, DecisionReason.position))
     for rid, reason_id in session.execute(q):
-        out.setdefault(rid, names[reason_id])
-    return {rid: out.get(rid, NO_REASON) for rid in ids}
+        if rid in wanted and rid not in out and names[reason_id] not in given[rid]:
+            given[rid].append(names[reason_id])
+    return {rid: out.get(rid) or given.get(rid) or [] for rid in ids}
+
+
+def _exclusion_reasons(session, stage: str, ids: list[int]) -> dict[int, str]:
+    """The primary reason of each excluded record (PRISMA counts each report under one reason)."""
+    return {rid: (reasons[0] if reasons else NO_REASON) for rid, reasons in final_reasons(session, stage, ids).items()}
 
 
 def prisma_counts(store: Store) -> PrismaCounts:
@@ -85,8 +101,12 @@ def prisma_counts(store: Store) -> PrismaCounts:
                                                                       Resolution.automated.is_(True))))
         ft_excluded = [rid for rid in sought if ft[rid].state == "exclude"]
         reasons = _exclusion_reasons(s, Stage.FULL_TEXT.value, ft_excluded)
+        study_of = dict(s.execute(select(Record.id, Record.study_id).where(Record.study_id.is_not(None))).all())
+        info = s.get(ProjectInfo, 1)
+        previous = (info.previous_studies, info.previous_reports) if info is not None else (None, None)
 
     c: dict[str, Any] = defaultdict(int)
+    studies: set[int] = set()  # the main record of each study with an included report
     excluded_by: dict[str, Counter[str]] = {"dbr": Counter(), "other": Counter()}
     for rid in active:
         col = column.get(rid, "dbr")
@@ -101,6 +121,8 @@ def prisma_counts(store: Store) -> PrismaCounts:
                 c["records_excluded"] += 1
             elif state not in PASSING:
                 c["records_awaiting"] += 1
+        elif state != "exclude" and state not in PASSING:
+            c["other_records_awaiting"] += 1
         if state not in PASSING:
             continue
         c[f"{col}_sought_reports"] += 1
@@ -114,12 +136,14 @@ def prisma_counts(store: Store) -> PrismaCounts:
                 excluded_by[col][reasons[rid]] += 1
             elif outcome == "include":
                 c["new_reports"] += 1
+                studies.add(study_of.get(rid, rid))
             else:
                 c[f"{suffix}reports_awaiting_assessment"] += 1
         else:
             c[f"{suffix}reports_awaiting_retrieval"] += 1
     dbr_dups = sum(1 for rid in dups if column.get(rid, "dbr") == "dbr")
     counts = PrismaCounts(
+        previous_studies=previous[0], previous_reports=previous[1],
         database_results=found["database"], database_specific_results=dict(per_db),
         register_results=found["register"], register_specific_results=dict(per_reg),
         website_results=found["website"], organisation_results=found["organisation"],
@@ -137,9 +161,48 @@ def prisma_counts(store: Store) -> PrismaCounts:
         reports_awaiting_assessment=c["reports_awaiting_assessment"],
         other_reports_awaiting_retrieval=c["other_reports_awaiting_retrieval"],
         other_reports_awaiting_assessment=c["other_reports_awaiting_assessment"],
-        new_studies=c["new_reports"], new_reports=c["new_reports"],
+        other_records_awaiting=c["other_records_awaiting"],
+        new_studies=len(studies), new_reports=c["new_reports"],
     )
     return counts
+
+
+def previous_counts(store: Store) -> tuple[int | None, int | None]:
+    """Studies and reports included in the previous version of an updated review (None: not an update)."""
+    with store.read() as s:
+        info = s.get(ProjectInfo, 1)
+        return (info.previous_studies, info.previous_reports) if info is not None else (None, None)
+
+
+def set_previous_counts(store: Store, studies: int | None, reports: int | None,
+                        version: int | None = None) -> tuple[int | None, int | None]:
+    """Enter (or, with None for both, clear) the previous version's counts of an updated review.
+
+    The PRISMA diagram then gets its "Previous studies" column and the totals box. ``version``
+    is the project settings' version the caller read (None: no check; see services.versions).
+    """
+    studies, reports = check_previous_counts(studies, reports)
+    with store.unit() as s:
+        info = s.get(ProjectInfo, 1)
+        if info is None:
+            raise UserError(f"{store.project}: the project has no settings row")
+        check_version(info, version, "the project settings", plural=True)
+        info.previous_studies, info.previous_reports = studies, reports
+    return studies, reports
+
+
+def check_previous_counts(studies: int | None, reports: int | None) -> tuple[int | None, int | None]:
+    """The previous version's counts as integers, or a UserError saying what is wrong with them."""
+    if (studies is None) != (reports is None):
+        raise UserError("give both the studies and the reports of the previous version, or neither")
+    if studies is not None:
+        studies, reports = int(studies), int(reports)
+        if studies < 0 or reports < 0:
+            raise UserError("the previous version's counts cannot be negative")
+        if reports < studies:
+            raise UserError(f"the previous version had {studies} studies but only {reports} reports:"
+                            " every study has at least one report")
+    return studies, reports
 
 
 def prisma_document(store: Store, counts: PrismaCounts | None = None) -> dict[str, Any]:

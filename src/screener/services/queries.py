@@ -24,6 +24,7 @@ from sqlalchemy.orm import aliased
 
 from screener.core.enums import Stage
 from screener.core.errors import UserError
+from screener.io.text import clean
 from screener.services.dto import DecisionInfo, RecordView
 from screener.services.outcomes import decide_outcome, eligible_records, stage_outcomes, stage_rules
 from screener.services.reviewers import reviewer_id
@@ -131,13 +132,25 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
+#: A search box holds words, not documents: at most this many terms of at most this length are
+#: searched (SQLite refuses an expression deeper than 1000 and a LIKE pattern over 50 KB).
+MAX_TERMS = 64
+MAX_TERM_CHARS = 1000
+
+
 def search_terms(text: str) -> list[str]:
-    """Words and "quoted phrases" of a search box; an unbalanced quote counts as text."""
+    """Words and "quoted phrases" of a search box; an unbalanced quote counts as text.
+
+    Control characters go first (PostgreSQL refuses a NUL in a parameter). A longer or wordier
+    text is cut to the limits above: anything typed or pasted searches, nothing errors.
+    """
+    text = clean(text or "")
     try:
         parts = shlex.split(text)
     except ValueError:
         parts = text.replace('"', " ").split()
-    return [p for p in (" ".join(x.split()) for x in parts) if p]
+    terms = dict.fromkeys(t[:MAX_TERM_CHARS] for t in (" ".join(x.split()) for x in parts) if t)
+    return list(terms)[:MAX_TERMS]
 
 
 def _search_clause(term: str, dialect: str):
@@ -150,8 +163,10 @@ def _search_clause(term: str, dialect: str):
         clause = or_(*(f.like(pattern, escape="\\") for f in fields))
     else:
         clause = or_(*(f.ilike(pattern, escape="\\") for f in fields))
-    if term.lstrip("#").isdigit():
-        clause = or_(clause, Record.id == int(term.lstrip("#")))
+    number = term.lstrip("#")
+    # ASCII digits only ("²".isdigit() is true, int("²") fails) and within a 64-bit id.
+    if number.isascii() and number.isdigit() and len(number) <= 18:
+        clause = or_(clause, Record.id == int(number))
     return clause
 
 

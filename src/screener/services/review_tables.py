@@ -1,4 +1,5 @@
-"""The tables review papers print: included studies with their tags, and facet-by-facet counts.
+"""The tables review papers print: included studies with their tags, facet-by-facet counts, and
+counts per year per tag (the trend figures).
 
 A record's tags at a stage are the union of its reviewers' tags there. The facet of a tag is
 the first name of its path; its value is the rest ("Task > Segmentation" is facet Task, value
@@ -58,18 +59,20 @@ def tags_table(store: Store, stage: str | None = None) -> tuple[list[str], list[
             if _split(p)[0] not in facets:
                 facets.append(_split(p)[0])
     with store.read() as s:
-        info = {r.id: (r.title, r.year) for r in s.execute(select(Record.id, Record.title, Record.year)
-                                                          .where(Record.id.in_(included)))} if included else {}
+        info = {r.id: (r.title, r.year, r.study_id)
+                for r in s.execute(select(Record.id, Record.title, Record.year, Record.study_id)
+                                   .where(Record.id.in_(included)))} if included else {}
     rows = []
     for rid in included:
         by_facet: dict[str, list[str]] = defaultdict(list)
         for p in sorted(tags.get(rid, ())):
             facet, value = _split(p)
             by_facet[facet].append(value)
-        title, year = info.get(rid, ("", None))
-        rows.append([rid, title, year if year is not None else "", stage_v]
+        title, year, study = info.get(rid, ("", None, None))
+        # study_id: the main record of the study this report belongs to (itself when not linked)
+        rows.append([rid, title, year if year is not None else "", stage_v, study or rid]
                     + ["; ".join(by_facet.get(f, [])) for f in facets])
-    return ["record_id", "title", "year", "stage"] + facets, rows
+    return ["record_id", "title", "year", "stage", "study_id"] + facets, rows
 
 
 def crosstab_table(store: Store, stage: str | None = None) -> tuple[list[str], list[list[Any]]]:
@@ -83,3 +86,21 @@ def crosstab_table(store: Store, stage: str | None = None) -> tuple[list[str], l
                 counts[(fa, va, fb, vb)] += 1
     rows = [[fa, va, fb, vb, n] for (fa, va, fb, vb), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
     return ["facet_a", "value_a", "facet_b", "value_b", "records"], rows
+
+
+def year_tags_table(store: Store, stage: str | None = None) -> tuple[list[str], list[list[Any]]]:
+    """Included records per publication year per tag value (long form), for trend figures.
+
+    A record counts once per value it carries; records without a year go under year "".
+    Rows are ordered by facet, value, then year.
+    """
+    _, included, tags = _included_with_tags(store, stage)
+    with store.read() as s:
+        years = dict(s.execute(select(Record.id, Record.year).where(Record.id.in_(included))).all()) if included else {}
+    counts: Counter[tuple[str, str, int | None]] = Counter()
+    for rid in included:
+        for facet, value in {_split(p) for p in tags.get(rid, ())}:
+            counts[(facet, value, years.get(rid))] += 1
+    order = sorted(counts, key=lambda k: (k[0], k[1], k[2] is None, k[2] or 0))
+    return ["year", "facet", "value", "records"], [[y if y is not None else "", f, v, counts[(f, v, y)]]
+                                                  for f, v, y in order]

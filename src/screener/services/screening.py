@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Sequence
 
 from sqlalchemy import select
@@ -39,9 +40,14 @@ def snapshot(session, d: Decision | None) -> dict[str, Any] | None:
 def set_decision(session, record_id: int, reviewer: str, stage: str, label: str | None,
                  reasons: Sequence[str] = (), tags: Sequence[str] = (), note: str = "",
                  origin: str = "cli", create_missing: bool = False,
-                 created: list[str] | None = None) -> Decision | None:
-    """Create, replace or (``label=None``) remove one reviewer's decision inside ``session``."""
+                 created: list[str] | None = None, at: datetime | None = None) -> Decision | None:
+    """Create, replace or (``label=None``) remove one reviewer's decision inside ``session``.
+
+    ``at`` stamps the decision and its event (now by default); a unit of work that may be run
+    again after a lost connection looks for its own stamp to know whether it was saved.
+    """
     stage_v = Stage.parse(stage).value
+    at = at or utcnow()
     check_record(session, record_id)
     rid = reviewer_id(session, reviewer)
     current = session.scalar(select(Decision).where(Decision.record_id == record_id,
@@ -51,7 +57,7 @@ def set_decision(session, record_id: int, reviewer: str, stage: str, label: str 
         if current is not None:
             session.delete(current)
         session.add(DecisionEvent(record_id=record_id, reviewer_id=rid, stage=stage_v, before=before, after=None,
-                                  origin=origin))
+                                  origin=origin, at=at))
         return None
     label_v = Label.parse(label).value
     reasons = [r for r in (" ".join(str(x).split()) for x in reasons) if r]
@@ -69,40 +75,63 @@ def set_decision(session, record_id: int, reviewer: str, stage: str, label: str 
         session.add(current)
     current.label = label_v
     current.note = note or ""
-    current.decided_at = utcnow()
+    current.decided_at = at
     current.reasons = [DecisionReason(reason_id=r.id, position=i) for i, r in enumerate(reason_rows)]
     current.tags = [DecisionTag(tag_id=t.id) for t in {t.id: t for t in tag_rows}.values()]
     session.flush()
     session.add(DecisionEvent(record_id=record_id, reviewer_id=rid, stage=stage_v, before=before,
-                              after=snapshot(session, current), origin=origin))
+                              after=snapshot(session, current), origin=origin, at=at))
     return current
+
+
+def _saved(record_id: int, reviewer: str, stage: str, at: datetime):
+    """A check for :meth:`Store.run`: is the event this unit of work stamped with ``at`` there?"""
+    def verify(session, _result) -> bool:
+        return session.scalar(select(DecisionEvent.id).join(Reviewer, Reviewer.id == DecisionEvent.reviewer_id)
+                              .where(DecisionEvent.record_id == int(record_id), Reviewer.name == reviewer,
+                                     DecisionEvent.stage == Stage.parse(stage).value,
+                                     DecisionEvent.at == at)) is not None
+    return verify
 
 
 def decide(store: Store, record_id: int, reviewer: str, label: str, stage: str = "title_abstract",
            reasons: Sequence[str] = (), tags: Sequence[str] = (), note: str = "", origin: str = "cli") -> DecisionInfo:
-    """Record one reviewer's decision (creating or replacing their current one) and return it."""
-    with store.unit() as s:
-        d = set_decision(s, record_id, reviewer, stage, label, reasons, tags, note, origin)
+    """Record one reviewer's decision (creating or replacing their current one) and return it.
+
+    On a team server a lost connection or a transient conflict is retried, and a commit whose
+    outcome was lost is checked, so the decision is saved exactly once or an error says it is not.
+    """
+    at = utcnow()
+
+    def work(s):
+        d = set_decision(s, record_id, reviewer, stage, label, reasons, tags, note, origin, at=at)
         return to_info(s, d, reviewer)
+
+    return store.run(work, _saved(record_id, reviewer, stage, at))
 
 
 def clear_decision(store: Store, record_id: int, reviewer: str, stage: str = "title_abstract",
                    origin: str = "gui") -> None:
     """Remove one reviewer's current decision (the event log keeps what it was)."""
-    with store.unit() as s:
-        set_decision(s, record_id, reviewer, stage, None, origin=origin)
+    at = utcnow()
+    store.run(lambda s: set_decision(s, record_id, reviewer, stage, None, origin=origin, at=at),
+              _saved(record_id, reviewer, stage, at))
 
 
 def restore_decision(store: Store, record_id: int, reviewer: str, stage: str, state: dict[str, Any] | None,
                      origin: str = "undo") -> DecisionInfo | None:
     """Put a decision back to an earlier snapshot (``None`` removes it): the basis of undo/redo."""
-    with store.unit() as s:
+    at = utcnow()
+
+    def work(s):
         if state is None:
-            set_decision(s, record_id, reviewer, stage, None, origin=origin)
+            set_decision(s, record_id, reviewer, stage, None, origin=origin, at=at)
             return None
         d = set_decision(s, record_id, reviewer, stage, state["label"], state.get("reasons", ()),
-                         state.get("tags", ()), state.get("note", ""), origin, create_missing=True)
+                         state.get("tags", ()), state.get("note", ""), origin, create_missing=True, at=at)
         return to_info(s, d, reviewer)
+
+    return store.run(work, _saved(record_id, reviewer, stage, at))
 
 
 def get_decision(store: Store, record_id: int, reviewer: str, stage: str) -> DecisionInfo | None:

@@ -12,6 +12,7 @@ from sqlalchemy import exists, func, select
 from screener.core.enums import Stage
 from screener.core.errors import NotFoundError, UserError
 from screener.services.dto import ReasonInfo, TagInfo
+from screener.services.versions import check_version
 from screener.storage.models import DecisionReason, DecisionTag, Reason, Tag
 from screener.storage.session import Store
 
@@ -38,13 +39,17 @@ def list_reasons(store: Store, stage: str | None = None, include_retired: bool =
             q = q.where(Reason.stage == Stage.parse(stage).value)
         if not include_retired:
             q = q.where(Reason.retired.is_(False))
-        return [ReasonInfo(r.id, r.stage, r.name, r.position, r.retired) for r in s.scalars(q)]
+        return [_reason_info(r) for r in s.scalars(q)]
+
+
+def _reason_info(r: Reason) -> ReasonInfo:
+    return ReasonInfo(r.id, r.stage, r.name, r.position, r.retired, r.version)
 
 
 def add_reason(store: Store, stage: str, name: str) -> ReasonInfo:
-    with store.unit() as s:
-        r = ensure_reason(s, Stage.parse(stage).value, name)
-        return ReasonInfo(r.id, r.stage, r.name, r.position, r.retired)
+    """Add an exclusion reason at the end of the stage's list (an existing one is returned as is)."""
+    # run(): two people adding the same name at once meet at the unique key; the rerun finds the row
+    return store.run(lambda s: _reason_info(ensure_reason(s, Stage.parse(stage).value, name)))
 
 
 def ensure_reason(session, stage: str, name: str, created: list[str] | None = None) -> Reason:
@@ -72,19 +77,27 @@ def find_reason(session, stage: str, name: str) -> Reason:
     return r
 
 
-def rename_reason(store: Store, reason_id: int, name: str) -> None:
+def _editable_reason(session, reason_id: int, version: int | None) -> Reason:
+    """The reason to edit, refused (ConflictError) when it is not the ``version`` the caller showed."""
+    r = session.get(Reason, reason_id)
+    if r is None and version is None:
+        raise NotFoundError(f"no exclusion reason with id {reason_id}")
+    what = f"the exclusion reason {r.name!r}" if r is not None else f"the exclusion reason {reason_id}"
+    check_version(r, version, what, since="since the list was shown")
+    return r
+
+
+def rename_reason(store: Store, reason_id: int, name: str, version: int | None = None) -> None:
+    """Rename an exclusion reason; ``version`` is the one the caller showed (None: no check)."""
     with store.unit() as s:
-        r = s.get(Reason, reason_id)
-        if r is None:
-            raise NotFoundError(f"no exclusion reason with id {reason_id}")
+        r = _editable_reason(s, reason_id, version)
         r.name = " ".join(name.split())
 
 
-def move_reason(store: Store, reason_id: int, position: int) -> None:
+def move_reason(store: Store, reason_id: int, position: int, version: int | None = None) -> None:
+    """Move a reason to ``position`` in its stage's list; ``version`` as for :func:`rename_reason`."""
     with store.unit() as s:
-        r = s.get(Reason, reason_id)
-        if r is None:
-            raise NotFoundError(f"no exclusion reason with id {reason_id}")
+        r = _editable_reason(s, reason_id, version)
         rows = list(s.scalars(select(Reason).where(Reason.stage == r.stage).order_by(Reason.position, Reason.id)))
         rows.remove(r)
         rows.insert(max(0, min(position, len(rows))), r)
@@ -92,12 +105,13 @@ def move_reason(store: Store, reason_id: int, position: int) -> None:
             row.position = i
 
 
-def remove_reason(store: Store, reason_id: int) -> str:
-    """Delete an unused reason; a used one is retired instead. Returns 'deleted' or 'retired'."""
+def remove_reason(store: Store, reason_id: int, version: int | None = None) -> str:
+    """Delete an unused reason; a used one is retired instead. Returns 'deleted' or 'retired'.
+
+    ``version`` is the one the caller showed (None: no check).
+    """
     with store.unit() as s:
-        r = s.get(Reason, reason_id)
-        if r is None:
-            raise NotFoundError(f"no exclusion reason with id {reason_id}")
+        r = _editable_reason(s, reason_id, version)
         if s.scalar(select(exists().where(DecisionReason.reason_id == reason_id))):
             r.retired = True
             return "retired"
@@ -121,7 +135,8 @@ def list_tags(store: Store, include_retired: bool = False) -> list[TagInfo]:
             if t.retired and not include_retired:
                 continue
             path = prefix + [t.name]
-            out.append(TagInfo(t.id, t.parent_id, t.name, join_path(path), depth, t.position, t.shortcut, t.retired))
+            out.append(TagInfo(t.id, t.parent_id, t.name, join_path(path), depth, t.position, t.shortcut, t.retired,
+                               t.version))
             walk(t.id, path, depth + 1)
 
     walk(None, [], 0)
@@ -167,31 +182,49 @@ def resolve_tag(session, path: str, create: bool = False, created: list[str] | N
 
 
 def add_tag(store: Store, path: str, shortcut: str = "") -> TagInfo:
-    with store.unit() as s:
+    """Add the tag at ``path`` (and any missing tag above it)."""
+    def work(s) -> TagInfo:
         t = resolve_tag(s, path, create=True)
         if shortcut:
             t.shortcut = shortcut
+        s.flush()
         depth = len(split_path(path)) - 1
-        return TagInfo(t.id, t.parent_id, t.name, join_path(split_path(path)), depth, t.position, t.shortcut, t.retired)
+        return TagInfo(t.id, t.parent_id, t.name, join_path(split_path(path)), depth, t.position, t.shortcut,
+                       t.retired, t.version)
+
+    # run(): two people adding the same tag at once meet at the unique key; the rerun finds the row
+    return store.run(work)
 
 
-def rename_tag(store: Store, tag_id: int, name: str) -> None:
+def editable_tag(session, tag_id: int, version: int | None) -> Tag:
+    """The tag to edit, refused (ConflictError) when it is not the ``version`` the caller showed."""
+    t = session.get(Tag, tag_id)
+    if t is None and version is None:
+        raise NotFoundError(f"no tag with id {tag_id}")
+    what = f"the tag {tag_paths(session)[t.id]!r}" if t is not None else f"the tag {tag_id}"
+    check_version(t, version, what, since="since the taxonomy was shown")
+    return t
+
+
+def rename_tag(store: Store, tag_id: int, name: str, version: int | None = None) -> None:
+    """Rename a tag; ``version`` is the one the caller showed (None: no check)."""
     name = " ".join(str(name).split())
     if not name or SEP in name:
         raise UserError(f"a tag name must be non-empty and must not contain '{SEP}'")
     with store.unit() as s:
-        t = s.get(Tag, tag_id)
-        if t is None:
-            raise NotFoundError(f"no tag with id {tag_id}")
-        t.name = name
+        editable_tag(s, tag_id, version).name = name
 
 
-def move_tag(store: Store, tag_id: int, new_parent_id: int | None, position: int | None = None) -> None:
-    """Move a tag (with its subtree) under another parent; refuses to make a cycle."""
+def move_tag(store: Store, tag_id: int, new_parent_id: int | None, position: int | None = None,
+             version: int | None = None) -> None:
+    """Move a tag (with its subtree) under another parent; refuses to make a cycle.
+
+    ``version`` is the moved tag's, as the caller showed it (None: no check).
+    """
     with store.unit() as s:
-        t = s.get(Tag, tag_id)
-        if t is None:
-            raise NotFoundError(f"no tag with id {tag_id}")
+        t = editable_tag(s, tag_id, version)
+        if new_parent_id is not None and s.get(Tag, new_parent_id) is None:
+            raise NotFoundError(f"no tag with id {new_parent_id} to move the tag under")
         p = new_parent_id
         while p is not None:
             if p == tag_id:
@@ -206,12 +239,10 @@ def move_tag(store: Store, tag_id: int, new_parent_id: int | None, position: int
             row.position = i
 
 
-def retire_tag(store: Store, tag_id: int, retired: bool = True) -> None:
+def retire_tag(store: Store, tag_id: int, retired: bool = True, version: int | None = None) -> None:
+    """Retire a tag (or restore it); ``version`` is the one the caller showed (None: no check)."""
     with store.unit() as s:
-        t = s.get(Tag, tag_id)
-        if t is None:
-            raise NotFoundError(f"no tag with id {tag_id}")
-        t.retired = retired
+        editable_tag(s, tag_id, version).retired = retired
 
 
 def tag_in_use(store: Store, tag_id: int) -> bool:

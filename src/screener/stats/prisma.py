@@ -11,6 +11,9 @@ Column conventions (databases and registers = ``dbr``; other methods = ``other``
 
 * ``records_awaiting``: records screened (at least one decision) whose title/abstract outcome is
   not final yet.
+* ``other_records_awaiting``: records from other methods whose title/abstract outcome is not final
+  yet (the template has no "records screened" box there; the diagram notes them under the
+  records identified).
 * ``reports_awaiting_retrieval``: reports sought that are neither assessed nor marked not retrieved.
 * ``reports_awaiting_assessment``: reports assessed (at least one full-text decision) whose outcome
   is not final yet. ``other_*`` twins hold the same for the other-methods column.
@@ -41,7 +44,7 @@ TEMPLATE_KEYS: tuple[str, ...] = (
 EXTRA_KEYS: tuple[str, ...] = (
     "records_excluded_human", "records_excluded_automation", "excluded_other_reasons", "other_results",
     "records_awaiting", "reports_awaiting_retrieval", "reports_awaiting_assessment",
-    "other_reports_awaiting_retrieval", "other_reports_awaiting_assessment",
+    "other_reports_awaiting_retrieval", "other_reports_awaiting_assessment", "other_records_awaiting",
 )
 
 _NAMED_FIELDS = frozenset(
@@ -101,6 +104,7 @@ class PrismaCounts:
     reports_awaiting_assessment: int = 0
     other_reports_awaiting_retrieval: int = 0
     other_reports_awaiting_assessment: int = 0
+    other_records_awaiting: int = 0
 
     def __post_init__(self) -> None:
         for name in _NAMED_FIELDS:
@@ -125,14 +129,16 @@ class PrismaCounts:
         return any(
             (self.website_results, self.organisation_results, self.citations_results, self.other_results,
              self.other_sought_reports, self.other_notretrieved_reports, self.other_assessed,
-             self.other_excluded, self.other_reports_awaiting_retrieval, self.other_reports_awaiting_assessment)
+             self.other_excluded, self.other_reports_awaiting_retrieval, self.other_reports_awaiting_assessment,
+             self.other_records_awaiting)
         )
 
     @property
     def awaiting(self) -> int:
         """Records and reports whose outcome is not final yet; 0 once screening is complete."""
         return (self.records_awaiting + self.reports_awaiting_retrieval + self.reports_awaiting_assessment
-                + self.other_reports_awaiting_retrieval + self.other_reports_awaiting_assessment)
+                + self.other_reports_awaiting_retrieval + self.other_reports_awaiting_assessment
+                + self.other_records_awaiting)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``prisma --json`` document: template keys in template order, then the extra keys.

@@ -136,6 +136,7 @@ def _boxes(c: PrismaCounts) -> dict[str, Box]:
                  Line(f"Citation searching {_n(c.citations_results)}", indent=1)]
         if c.other_results:
             other.append(Line(f"Other sources {_n(c.other_results)}", indent=1))
+        other += _awaiting(c.other_records_awaiting, "Awaiting screening")
         boxes["o_identified"] = Box(other, OTHER_W, fill=GREY)
         boxes["o_sought"] = Box([Line(f"Reports sought for retrieval {_n(c.other_sought_reports)}"),
                                  *_awaiting(c.other_reports_awaiting_retrieval, "Awaiting retrieval")],

@@ -80,6 +80,7 @@ class ProjectInfo(Base):
     previous_reports: Mapped[int | None] = mapped_column(Integer, default=None)
     # Optimistic concurrency for rows the whole team shares: an edit names the version it read.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class StageSettings(Base):
@@ -91,6 +92,7 @@ class StageSettings(Base):
     unblinded_at: Mapped[datetime | None] = mapped_column(default=None)
     # Optimistic concurrency for rows the whole team shares: an edit names the version it read.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (CheckConstraint("reviewers_required >= 1", name="reviewers_required_positive"),)
 
 
@@ -161,6 +163,7 @@ class Record(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Optimistic concurrency for rows the whole team shares: an edit names the version it read.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     origins: Mapped[list["RecordSource"]] = relationship(back_populates="record", cascade="all, delete-orphan")
 
@@ -187,6 +190,7 @@ class Reason(Base):
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     # Optimistic concurrency for rows the whole team shares: an edit names the version it read.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (UniqueConstraint("stage", "name", name="uq_reasons_stage_name"),)
 
 
@@ -202,6 +206,7 @@ class Tag(Base):
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     # Optimistic concurrency for rows the whole team shares: an edit names the version it read.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_tags_parent_name"),)
 
 
@@ -274,6 +279,7 @@ class Resolution(Base):
     resolved_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Optimistic concurrency for rows the whole team shares: an edit names the version it read.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         UniqueConstraint("record_id", "stage", name="uq_resolutions_record_stage"),
         CheckConstraint("label IN ('include', 'exclude', 'maybe')", name="label"),

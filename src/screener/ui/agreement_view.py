@@ -3,7 +3,9 @@
 Numbers come from :func:`screener.services.agreement.stage_agreement` and
 :mod:`screener.services.agreement_detail`, read off the GUI thread. An undefined statistic (``None``)
 reads "undefined", never NaN. The over-time plot is drawn with QPainter, so the same drawing code
-paints the widget and the PNG and SVG exports.
+paints the widget and the PNG and SVG exports. While a stage is blind the figures would tell a
+reviewer what the others decided, so a plain reviewer sees an explanation instead
+(:func:`screener.services.agreement.may_see_agreement`, checked with the numbers).
 """
 
 from __future__ import annotations
@@ -11,17 +13,19 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QIODevice, QPointF, QRectF, QSaveFile, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
-                               QTabWidget, QVBoxLayout, QWidget)
+                               QHBoxLayout, QHeaderView, QLabel, QPushButton, QStackedWidget, QTableWidget,
+                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from screener.core.enums import Stage
-from screener.services.agreement import stage_agreement
+from screener.core.errors import UserError
+from screener.services.agreement import may_see_agreement, stage_agreement
 from screener.services.agreement_detail import agreement_details
 from screener.ui.context import ProjectContext
+from screener.ui.errors import show_error
 from screener.ui.tasks import TaskRunner
 
 STATS = (("n_items", "Records rated by ≥ 2"), ("percent_agreement", "Percent agreement"),
@@ -45,9 +49,27 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-def load(store, stage: str, block_size: int) -> dict[str, Any]:
-    """Everything the dashboard shows for one stage (runs on a worker)."""
-    return {"summary": stage_agreement(store, stage), "details": agreement_details(store, stage, block_size)}
+def load(store, stage: str, block_size: int, reviewer: str = "") -> dict[str, Any]:
+    """Everything the dashboard shows for one stage, or ``hidden`` when ``reviewer`` may not see it
+    (runs on a worker)."""
+    if not may_see_agreement(store, reviewer, stage):
+        return {"stage": stage, "hidden": True}
+    return {"stage": stage, "hidden": False, "summary": stage_agreement(store, stage),
+            "details": agreement_details(store, stage, block_size)}
+
+
+def _save(path: str, write) -> None:
+    """Write through a QSaveFile: a failed export leaves the old file, never half of a new one."""
+    out = QSaveFile(path)
+    if not out.open(QIODevice.OpenModeFlag.WriteOnly):
+        raise OSError(f"could not write {path}: {out.errorString()}")
+    try:
+        write(out)
+    except BaseException:
+        out.cancelWriting()
+        raise
+    if not out.commit():
+        raise OSError(f"could not write {path}: {out.errorString()}")
 
 
 class TimePlot(QWidget):
@@ -135,20 +157,27 @@ class TimePlot(QWidget):
         p = QPainter(image)
         self.paint(p, QRectF(0, 0, size.width(), size.height()), QColor("black"))
         p.end()
-        if not image.save(path, "PNG"):
-            raise OSError(f"could not write {path}")
+
+        def write(out: QSaveFile) -> None:
+            if not image.save(out, "PNG"):
+                raise OSError(f"could not write {path}")
+
+        _save(path, write)
 
     def export_svg(self, path: str, size: QSize = QSize(900, 420)) -> None:
         """Write the plot as an SVG drawing."""
-        gen = QSvgGenerator()
-        gen.setFileName(path)
-        gen.setSize(size)
-        gen.setViewBox(QRectF(0, 0, size.width(), size.height()))
-        gen.setTitle(self.tr("Agreement over time"))
-        p = QPainter(gen)
-        p.fillRect(QRectF(0, 0, size.width(), size.height()), QColor("white"))
-        self.paint(p, QRectF(0, 0, size.width(), size.height()), QColor("black"))
-        p.end()
+        def write(out: QSaveFile) -> None:
+            gen = QSvgGenerator()
+            gen.setOutputDevice(out)
+            gen.setSize(size)
+            gen.setViewBox(QRectF(0, 0, size.width(), size.height()))
+            gen.setTitle(self.tr("Agreement over time"))
+            p = QPainter(gen)
+            p.fillRect(QRectF(0, 0, size.width(), size.height()), QColor("white"))
+            self.paint(p, QRectF(0, 0, size.width(), size.height()), QColor("black"))
+            p.end()
+
+        _save(path, write)
 
 
 def _table(headers: list[str], name: str, even: bool = False) -> QTableWidget:
@@ -204,6 +233,18 @@ class AgreementDialog(QDialog):
         top.addWidget(self.stage_box)
         top.addStretch(1)
         layout.addLayout(top)
+        self.pages = QStackedWidget()
+        layout.addWidget(self.pages, 1)
+        dashboard = QWidget()
+        page = QVBoxLayout(dashboard)
+        page.setContentsMargins(0, 0, 0, 0)
+        self.pages.addWidget(dashboard)
+        self.hidden_note = QLabel()
+        self.hidden_note.setWordWrap(True)
+        self.hidden_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hidden_note.setAccessibleName(self.tr("Why agreement is hidden"))
+        self.hidden_note.setMargin(40)
+        self.pages.addWidget(self.hidden_note)
         body = QHBoxLayout()
         form = QFormLayout()
         self.values: dict[str, QLabel] = {}
@@ -217,14 +258,17 @@ class AgreementDialog(QDialog):
         right = QVBoxLayout()
         self.pairs = _table([self.tr("Reviewer A"), self.tr("Reviewer B"), self.tr("Records"), self.tr("Agreement"),
                              self.tr("Kappa"), self.tr("95 % CI")], self.tr("Reviewer pairs"), even=True)
-        right.addWidget(QLabel(self.tr("Reviewer pairs")))
+        self.pairs.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.pairs.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.pairs.currentCellChanged.connect(lambda row, _c, _r, _pc: self._show_confusion(row))
+        right.addWidget(QLabel(self.tr("Reviewer pairs (select one for its confusion matrix)")))
         right.addWidget(self.pairs)
         self.confusion_label = QLabel(self.tr("Confusion matrix"))
         right.addWidget(self.confusion_label)
         self.confusion = _table([], self.tr("Confusion matrix"), even=True)
         right.addWidget(self.confusion)
         body.addLayout(right, 1)
-        layout.addLayout(body)
+        page.addLayout(body)
         self.tabs = QTabWidget()
         self.plot = TimePlot()
         plot_page = QWidget()
@@ -245,7 +289,7 @@ class AgreementDialog(QDialog):
         self.reasons = _table([self.tr("Exclusion reason")] + headers, self.tr("Agreement per exclusion reason"))
         self.tabs.addTab(self.tags, self.tr("Per tag"))
         self.tabs.addTab(self.reasons, self.tr("Per exclusion reason"))
-        layout.addWidget(self.tabs, 1)
+        page.addWidget(self.tabs, 1)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout.addWidget(close)
@@ -255,46 +299,70 @@ class AgreementDialog(QDialog):
         return str(self.stage_box.currentData())
 
     def reload(self) -> None:
-        self.runner.submit(load, self.ctx.store, self.stage(), self.block_size, lane="read",
+        self.runner.submit(load, self.ctx.store, self.stage(), self.block_size, self.ctx.reviewer, lane="read",
                            done=self._on_loaded, failed=self._on_failed)
 
     def _on_failed(self, exc: BaseException, tb: str) -> None:
-        from screener.ui.errors import show_error
-
         show_error(self, exc, tb)
 
     def _on_loaded(self, data: dict[str, Any]) -> None:
-        if data["summary"]["stage"] != self.stage():
+        if data["stage"] != self.stage():
             return  # the stage changed while this was loading; its own result follows
         self.data = data
+        if data["hidden"]:
+            stage_text = self.stage_box.currentText().lower()
+            self.hidden_note.setText(self.tr(
+                "Agreement is hidden while the %1 stage is blind: the figures would tell you what the other "
+                "reviewers decided. An adjudicator or an owner can see them, and everyone can once the owner "
+                "ends blinding.").replace("%1", stage_text))
+            self.pages.setCurrentWidget(self.hidden_note)
+            self.loaded.emit()
+            return
+        self.pages.setCurrentIndex(0)
         summary, details = data["summary"], data["details"]
         for key, _ in STATS:
             self.values[key].setText(fmt(summary.get(key)))
         _fill(self.pairs, [[p["a"], p["b"], str(p["n_items"]), fmt(p["percent_agreement"]), fmt(p["cohen_kappa"]),
                             fmt(p["cohen_kappa_ci95"])] for p in summary["pairs"]], text_columns=2)
-        cats = summary["categories"]
-        first = summary["pairs"][0] if summary["pairs"] else None
-        self.confusion.setColumnCount(len(cats) + 1)
-        if first:
-            self.confusion_label.setText(self.tr("Confusion matrix: %1 (rows) × %2 (columns)")
-                                         .replace("%1", first["a"]).replace("%2", first["b"]))
-            self.confusion.setHorizontalHeaderLabels([""] + cats)
-            _fill(self.confusion, [[cat] + [str(n) for n in row] for cat, row in zip(cats, first["confusion"])])
-        else:
-            self.confusion_label.setText(self.tr("Confusion matrix: needs two reviewers"))
-            self.confusion.setHorizontalHeaderLabels([""] + cats)
-            self.confusion.setRowCount(0)
+        if summary["pairs"]:
+            self.pairs.setCurrentCell(0, 0)
+        self._show_confusion(0)
         keys = [k for k, _ in DETAIL_COLUMNS]
         _fill(self.tags, [[r["tag"]] + [fmt(r[k]) for k in keys] for r in details["tags"]])
         _fill(self.reasons, [[r["reason"]] + [fmt(r[k]) for k in keys] for r in details["reasons"]])
         self.plot.set_blocks(details["over_time"])
         self.loaded.emit()
 
+    def hidden(self) -> bool:
+        """Whether the figures of the shown stage are withheld from this reviewer."""
+        return bool(self.data and self.data["hidden"])
+
+    def _show_confusion(self, row: int) -> None:
+        """The confusion matrix of the reviewer pair in ``row`` of the pairs table."""
+        if not self.data or self.data["hidden"]:
+            return
+        summary = self.data["summary"]
+        cats = summary["categories"]
+        pair = summary["pairs"][row] if 0 <= row < len(summary["pairs"]) else None
+        self.confusion.setColumnCount(len(cats) + 1)
+        self.confusion.setHorizontalHeaderLabels([""] + cats)
+        if pair:
+            self.confusion_label.setText(self.tr("Confusion matrix: %1 (rows) × %2 (columns), %3 records")
+                                         .replace("%1", pair["a"]).replace("%2", pair["b"])
+                                         .replace("%3", str(pair["n_items"])))
+            _fill(self.confusion, [[cat] + [str(n) for n in r] for cat, r in zip(cats, pair["confusion"])])
+        else:
+            self.confusion_label.setText(self.tr("Confusion matrix: needs two reviewers"))
+            self.confusion.setRowCount(0)
+
     def _export(self, kind: str) -> None:
         filters = {"png": self.tr("PNG images (*.png)"), "svg": self.tr("SVG drawings (*.svg)")}
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export the plot"), f"agreement.{kind}", filters[kind])
         if path:
-            self.export(path, kind)
+            try:
+                self.export(path, kind)
+            except OSError as exc:
+                show_error(self, UserError(str(exc)))
 
     def export(self, path: str, kind: str | None = None) -> None:
         """Write the over-time plot to ``path`` as PNG or SVG (from the suffix when ``kind`` is None)."""

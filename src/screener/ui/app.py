@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QSize, QTimer, QTranslator
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from screener import __version__
 from screener.core.resources import resource
@@ -17,6 +20,9 @@ from screener.ui.preload import preload
 
 _translators: list[QTranslator] = []
 SWITCH_INTERVAL_S = 0.001
+#: The desktop-file id (packaging/linux/APP_ID.desktop): Wayland and the docks match windows to it.
+APP_ID = "io.github.screener.Screener"
+SMOKE_TIMEOUT_MS = 120_000
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -24,6 +30,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("project", nargs="?", help="a project file or database URL to open")
     p.add_argument("--reviewer", default=None, help="screen as this reviewer (no prompt)")
     p.add_argument("--demo", action="store_true", help="build (or reuse) the demo project and open it")
+    # Packaging check (packaging/build_linux.sh): open the demo in a throwaway folder, then quit.
+    p.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(list(argv))
 
 
@@ -47,6 +55,21 @@ def _has_i18n() -> bool:
         return False
 
 
+def app_icon() -> QIcon:
+    """The application icon: the PNG sizes rendered from icons/screener.svg, then the SVG itself.
+
+    The PNGs need no SVG plugin, so the window and task bar show the icon in any build.
+    """
+    icon = QIcon()
+    for png in sorted(resource("icons", "hicolor").glob(f"*/apps/{APP_ID}.png")):
+        size = int(png.parts[-3].split("x")[0])
+        icon.addFile(str(png), QSize(size, size))
+    svg = resource("icons", "screener.svg")
+    if svg.is_file():
+        icon.addFile(str(svg))
+    return icon
+
+
 def create_app() -> QApplication:
     """The one QApplication, set up with names, icon, translations and the system colour scheme."""
     app = QApplication.instance()
@@ -56,8 +79,8 @@ def create_app() -> QApplication:
     QCoreApplication.setApplicationName(config.APPLICATION)
     QCoreApplication.setApplicationVersion(__version__)
     app.setApplicationDisplayName("screener")
-    app.setDesktopFileName("screener")
-    app.setWindowIcon(theme.icon("screener"))
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
     pyside_fix.install(app)
     # Workers (writes, prefetches) hold the GIL in 5 ms turns by default; a key press waiting
     # behind one of them shows as lag. Shorter turns keep the GUI thread responsive.
@@ -70,6 +93,8 @@ def create_app() -> QApplication:
 def run(argv: Sequence[str] = ()) -> int:
     """Open the main window (on a project when given) and run the event loop; returns the exit code."""
     args = parse_args(argv)
+    if args.smoke:
+        _smoke_setup(args)
     app = create_app()
     setup_logging()
     from screener.ui.main_window import MainWindow
@@ -83,7 +108,44 @@ def run(argv: Sequence[str] = ()) -> int:
         window.open_demo(args.project)
     elif args.project:
         window.open_project(args.project, args.reviewer)
+    if args.smoke:
+        _smoke_watch(app, window)
     return app.exec()
+
+
+def _smoke_setup(args: argparse.Namespace) -> None:
+    """A throwaway demo project and settings, so a smoke run leaves the user's own untouched."""
+    tmp = Path(tempfile.mkdtemp(prefix="screener-smoke-"))
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "settings"))
+    if not args.project:
+        args.demo, args.project = True, str(tmp / "demo.screener")
+
+
+def _smoke_watch(app: QApplication, window) -> None:
+    """Quit with 0 once a record is on screen; with 1 on an error message or after the timeout."""
+    from screener.ui.errors import BugReportDialog
+
+    timer = QTimer(window)
+    timer.setInterval(100)
+    waited = {"ms": 0}
+
+    def check() -> None:
+        waited["ms"] += timer.interval()
+        modal = app.activeModalWidget()
+        if isinstance(modal, (QMessageBox, BugReportDialog)) or waited["ms"] > SMOKE_TIMEOUT_MS:
+            text = getattr(modal, "report", None) or (modal.text() if isinstance(modal, QMessageBox) else "timeout")
+            print(f"smoke: FAILED: {text}", file=sys.stderr, flush=True)
+            timer.stop()
+            app.exit(1)
+        elif window.session is not None and window.screen.record_pane.shown_id is not None:
+            sizes = sorted(s.width() for s in app.windowIcon().availableSizes())
+            print(f"smoke: ok: {window.ctx.title!r} as {window.ctx.reviewer}, "
+                  f"{window.session.model.rowCount()} records, icon sizes {sizes}", flush=True)
+            timer.stop()
+            window.close()
+
+    timer.timeout.connect(check)
+    timer.start()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ the project database.
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import urlsplit, urlunsplit
 
 from PySide6.QtCore import QSettings
 
@@ -27,6 +28,8 @@ class Key:
     ASK_REASON = "screening/ask_optional_reason"
     ORDER = "screening/order"
     SEED = "screening/seed"
+    RANK_EXPLORATION = "screening/rank_exploration"  # percent of the relevance queue picked at random
+    LAST_SERVER = "projects/last_server"  # a URL without the password (that is in the keyring, if anywhere)
 
 
 def ui_settings() -> QSettings:
@@ -55,7 +58,19 @@ def recent_projects() -> list[str]:
     return [str(v) for v in (value or []) if v]
 
 
+def without_password(project: str) -> str:
+    """A project URL with any password taken out (paths are returned as they are)."""
+    parts = urlsplit(project) if "://" in project else None
+    if parts is None or parts.password is None:
+        return project
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.netloc.rsplit("@", 1)[0].split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}@{netloc}" if user else netloc))
+
+
 def add_recent_project(project: str) -> list[str]:
+    # A server URL is kept without its password: settings are a plain file.
+    project = without_password(project)
     items = [project] + [p for p in recent_projects() if p != project]
     ui_settings().setValue(Key.RECENT, items[:MAX_RECENT])
     return items[:MAX_RECENT]

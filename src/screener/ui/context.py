@@ -52,9 +52,13 @@ def read_context(store: Store, project: str, reviewer: str = "") -> ProjectConte
                           reasons, tuple(list_tags(store)), queries.blinded_stages(store))
 
 
-def open_context(project: str, reviewer: str = "") -> ProjectContext:
-    """Open a project (upgrading it if needed) and read its context; closes it again on error."""
-    store = open_project(project)
+def open_context(project: str, reviewer: str = "", read_only: bool = False) -> ProjectContext:
+    """Open a project (upgrading it if needed) and read its context; closes it again on error.
+
+    The app takes the lock beside a project file, so a second instance is told, and can open
+    it ``read_only``.
+    """
+    store = open_project(project, read_only=read_only, lock=True)
     try:
         return read_context(store, project, reviewer)
     except BaseException:

@@ -1,47 +1,49 @@
-"""The Duplicates view: find duplicate records, review uncertain pairs side by side, undo merges.
+"""The Duplicates view: find duplicate records, review groups of them side by side, undo merges.
 
 "Find duplicates" runs the matcher off the GUI thread (optionally merging the sure pairs). The
-pairs to review are listed on the left; the selected pair's two records are shown side by side
-with the fields that differ on a coloured background and, in titles and abstracts, the differing
-words marked. M merges, N says "not a duplicate", S skips; the next pair shows at once while the
-verdict is saved on the serial database lane. The "Merged groups" tab lists every merge with a
-Split button that undoes it.
+groups to review are listed on the left: records linked by candidate pairs, two or more, so
+that three copies of one paper are decided at once. The selected group's records are shown
+side by side, the record to keep first, fields that differ on a coloured background and the
+differing words marked. M merges them all, N says none are duplicates, S skips; ←/→ or 1–9
+choose a record, K keeps it instead, X takes it out of the group. The next group shows at once
+while the verdict is saved on the serial database lane; Ctrl+Z undoes the last change. The
+"Merged groups" tab lists every merge: its records side by side, K to keep another record, X to
+take one out, Split to undo the whole merge.
 """
 
 from __future__ import annotations
 
-import difflib
 import html
-import re
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout,
-                               QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter,
-                               QTableWidget, QTableWidgetItem, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QListWidget,
+                               QListWidgetItem, QPushButton, QSplitter, QTabWidget, QTextBrowser, QVBoxLayout,
+                               QWidget)
 from screener.services import dedup, queries
+from screener.services.dedup import ReviewGroup
 from screener.services.dto import RecordView
 from screener.storage.session import Store
 from screener.ui import theme
 from screener.ui.context import ProjectContext
+from screener.ui.duplicates_compare import differing_fields, group_html, word_diff_html
+from screener.ui.duplicates_groups import MergedGroupsMixin
 from screener.ui.errors import show_error
 from screener.ui.tasks import TaskRunner
 
+__all__ = ["DuplicatesDialog", "differing_fields", "open_duplicates", "word_diff_html"]
+
 VERDICT_KEYS = {Qt.Key.Key_M: "merge", Qt.Key.Key_N: "not_duplicate", Qt.Key.Key_S: "skip"}
 # (status in duplicate_pairs, label shown in the filter)
-FILTERS = (("uncertain", "Uncertain pairs"), ("link", "Links: preprint vs published"),
-           ("sure", "Sure pairs not merged yet"), ("skipped", "Skipped pairs"))
-FIELDS = (("title", "Title"), ("authors", "Authors"), ("year", "Year"), ("journal", "Journal"),
-          ("volume", "Volume"), ("issue", "Issue"), ("pages", "Pages"), ("doi", "DOI"), ("pmid", "PMID"),
-          ("arxiv_id", "arXiv"), ("abstract", "Abstract"))
-WORD_DIFF = ("title", "abstract", "journal", "authors")
-PREFETCH = 3  # pairs whose records are read ahead, so the next pair shows at once
-_COLORS = {False: {"differ": "#fff3bf", "word": "#ffc9c9", "missing": "#e7f5ff"},
-           True: {"differ": "#4d3f00", "word": "#7a2e2e", "missing": "#1c3a52"}}
+FILTERS = (("uncertain", "Uncertain duplicates"), ("link", "Links: preprint vs published"),
+           ("sure", "Sure duplicates not merged yet"), ("skipped", "Skipped"))
+PREFETCH = 3  # groups whose records are read ahead, so the next group shows at once
+_DIGITS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
 
 
-# -- reads and plain-data helpers (run on workers or pure) ------------------------------------------
+# -- reads (run on workers) --------------------------------------------------------------------------
 
 def merged_groups(store: Store) -> list[dict[str, Any]]:
     """Every duplicate group with its members, as plain rows."""
@@ -49,88 +51,13 @@ def merged_groups(store: Store) -> list[dict[str, Any]]:
 
 
 def load_records(store: Store, ids: list[int], reviewer: str) -> dict[int, RecordView]:
-    """The record views of ``ids``, for the side-by-side pane."""
+    """The record views of ``ids``, for the side-by-side panes."""
     return {i: queries.record_view(store, i, reviewer) for i in ids}
 
 
-def field_text(view: RecordView, field: str) -> str:
-    value = getattr(view, field)
-    if isinstance(value, tuple):
-        return "; ".join(value)
-    return "" if value is None else str(value)
-
-
-def _key(text: str) -> str:
-    # case, punctuation and spacing are not differences a reviewer cares about
-    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
-
-
-def differing_fields(a: RecordView, b: RecordView) -> dict[str, str]:
-    """Field → ``differ`` (both have it, not the same) or ``missing`` (only one has it)."""
-    out = {}
-    for f, _ in FIELDS:
-        ka, kb = _key(field_text(a, f)), _key(field_text(b, f))
-        if ka != kb:
-            out[f] = "differ" if ka and kb else "missing"
-    return out
-
-
-def word_diff_html(a: str, b: str, style: str) -> tuple[str, str]:
-    """Both texts as HTML with the words that are not in the other one wrapped in ``style``.
-
-    Only words are compared and marked; the punctuation and spaces between them stay plain.
-    """
-    pa, pb = re.split(r"(\w+)", a), re.split(r"(\w+)", b)  # odd items are the words
-    wa, wb = pa[1::2], pb[1::2]
-    matcher = difflib.SequenceMatcher(None, [w.casefold() for w in wa], [w.casefold() for w in wb],
-                                      autojunk=False)
-    changed_a: set[int] = set()
-    changed_b: set[int] = set()
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op != "equal":
-            changed_a.update(range(i1, i2))
-            changed_b.update(range(j1, j2))
-
-    def render(parts: list[str], changed: set[int]) -> str:
-        out = []
-        for k, part in enumerate(parts):
-            text = html.escape(part)
-            out.append(f'<span style="{style}">{text}</span>' if k % 2 and k // 2 in changed else text)
-        return "".join(out)
-
-    return render(pa, changed_a), render(pb, changed_b)
-
-
-def pair_html(pair: dedup.PairView, a: RecordView, b: RecordView, tr) -> str:
-    """The two records side by side as an HTML table, differences coloured."""
-    colors = _COLORS[theme.is_dark()]
-    diff = differing_fields(a, b)
-    mark = f"background-color:{colors['word']}; font-weight:bold"
-    rows = []
-    head = ['<th width="12%"></th>']
-    for view in (a, b):
-        extra = html.escape(", ".join(view.sources))
-        if view.decisions:
-            extra += "<br/>" + html.escape(tr("Decisions: ") + ", ".join(
-                f"{d.reviewer} {d.label}" for d in view.decisions))
-        head.append(f'<th align="left" width="44%">#{view.id}<br/><span style="font-weight:normal">{extra}'
-                    "</span></th>")
-    rows.append("<tr>" + "".join(head) + "</tr>")
-    for f, label in FIELDS:
-        ta, tb = field_text(a, f), field_text(b, f)
-        kind = diff.get(f)
-        if kind == "differ" and f in WORD_DIFF:
-            ha, hb = word_diff_html(ta, tb, mark)
-        else:
-            ha, hb = html.escape(ta), html.escape(tb)
-        bg = f' bgcolor="{colors[kind]}"' if kind else ""
-        rows.append(f'<tr><td valign="top"><b>{html.escape(tr(label))}</b></td>'
-                    f'<td valign="top"{bg}>{ha or "—"}</td><td valign="top"{bg}>{hb or "—"}</td></tr>')
-    reasons = html.escape(", ".join(pair.reasons) or "—")
-    top = (f"<p><b>{html.escape(tr('Score'))}</b> {pair.score:.2f} &nbsp; "
-           f"<b>{html.escape(tr('Why'))}</b> {reasons}</p>")
-    return top + '<table width="100%" cellspacing="0" cellpadding="4" border="1" style="border-collapse:collapse">' \
-        + "".join(rows) + "</table>"
+def column_order(ids, kept: int) -> list[int]:
+    """Record ids in the order of the side-by-side columns: the kept record first."""
+    return sorted(ids, key=lambda i: (i != kept, i))
 
 
 # -- the dialog --------------------------------------------------------------------------------------
@@ -155,8 +82,8 @@ def open_duplicates(main_window, _checked: bool = False) -> "DuplicatesDialog | 
     return dialog
 
 
-class DuplicatesDialog(QDialog):
-    """Find, review (M / N / S) and split duplicate records of the open project."""
+class DuplicatesDialog(MergedGroupsMixin, QDialog):
+    """Find, review (M / N / S, K / X) and split duplicate records of the open project."""
 
     changed = Signal()  # records were merged or split
     loaded = Signal()
@@ -164,9 +91,14 @@ class DuplicatesDialog(QDialog):
     def __init__(self, ctx: ProjectContext, runner: TaskRunner, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx, self.runner = ctx, runner
-        self.pairs: list[dedup.PairView] = []
-        self.groups: list[dict[str, Any]] = []
+        self.items: list[ReviewGroup] = []
+        self.merged: list[dict[str, Any]] = []
         self.records: dict[int, RecordView] = {}
+        self.loading: set[int] = set()  # record ids being read
+        self.generation = 0  # bumped when changes make the records read so far stale
+        self.kept_choice: dict[tuple[int, ...], int] = {}  # review group -> the record to keep
+        self.chosen: dict[str, int | None] = {"review": None, "groups": None}  # selected column's record
+        self.undo_stack: list[tuple[str, dict[str, Any]]] = []
         self.jobs = 0  # jobs of this dialog still running
         self.deciding = 0  # verdicts submitted and not yet saved
         self.last_find: dict[str, Any] | None = None
@@ -186,8 +118,14 @@ class DuplicatesDialog(QDialog):
         top.addWidget(self.auto_box)
         top.addStretch(1)
         self.summary = QLabel()
-        self.summary.setAccessibleName(self.tr("Result of the last search"))
+        self.summary.setAccessibleName(self.tr("Result of the last action"))
         top.addWidget(self.summary)
+        self.undo_button = QPushButton(theme.icon("undo"), self.tr("Undo"))
+        self.undo_button.setAccessibleName(self.tr("Undo the last change"))
+        self.undo_button.setToolTip(self.tr("Undo the last merge, verdict or change of the kept record (Ctrl+Z)"))
+        self.undo_button.setEnabled(False)
+        self.undo_button.clicked.connect(self.undo)
+        top.addWidget(self.undo_button)
         layout.addLayout(top)
 
         self.notice = QLabel()
@@ -205,9 +143,17 @@ class DuplicatesDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        for w in (self.list, self.pane):
+        for w in (self.list, self.pane, self.group_table, self.group_pane):
             w.installEventFilter(self)
         self.reload()
+
+    def _button(self, text: str, name: str, slot, row: QHBoxLayout) -> QPushButton:
+        b = QPushButton(text)
+        b.setAccessibleName(name)
+        b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys keep working on the list after a click
+        b.clicked.connect(slot)
+        row.addWidget(b)
+        return b
 
     def _build_review_tab(self) -> QWidget:
         split = QSplitter()
@@ -215,66 +161,49 @@ class DuplicatesDialog(QDialog):
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         self.filter = QComboBox()
-        self.filter.setAccessibleName(self.tr("Which pairs to show"))
+        self.filter.setAccessibleName(self.tr("Which duplicates to show"))
         for status, label in FILTERS:
             self.filter.addItem(self.tr(label), status)
         self.filter.currentIndexChanged.connect(lambda _i: self.reload())
         ll.addWidget(self.filter)
         self.count_label = QLabel()
-        self.count_label.setAccessibleName(self.tr("Number of pairs"))
+        self.count_label.setAccessibleName(self.tr("Number of groups"))
         ll.addWidget(self.count_label)
         self.list = QListWidget()
-        self.list.setAccessibleName(self.tr("Candidate pairs"))
+        self.list.setAccessibleName(self.tr("Groups of possible duplicates"))
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.currentRowChanged.connect(self._show_current)
+        self.list.currentRowChanged.connect(self._on_row)
         ll.addWidget(self.list, 1)
         split.addWidget(left)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         self.pane = QTextBrowser()
-        self.pane.setAccessibleName(self.tr("The two records side by side"))
+        self.pane.setAccessibleName(self.tr("The records side by side"))
         self.pane.setOpenExternalLinks(True)
         rl.addWidget(self.pane, 1)
-        self.hint = QLabel(self.tr("<b>M</b> merge · <b>N</b> not a duplicate · <b>S</b> skip; ↑/↓ choose a pair. "
-                                   "Yellow: the field differs; blue: only one record has it."))
+        row = QHBoxLayout()
+        self._button(self.tr("Merge all (M)"), self.tr("Merge all records of the group"),
+                     lambda: self.decide("merge"), row)
+        self._button(self.tr("Not duplicates (N)"), self.tr("None of these records are duplicates"),
+                     lambda: self.decide("not_duplicate"), row)
+        self._button(self.tr("Skip (S)"), self.tr("Skip this group"), lambda: self.decide("skip"), row)
+        row.addStretch(1)
+        self._button(self.tr("Keep chosen (K)"), self.tr("Keep the chosen record"), self.keep_chosen, row)
+        self._button(self.tr("Take chosen out (X)"), self.tr("Take the chosen record out of the group"),
+                     self.take_out, row)
+        rl.addLayout(row)
+        self.hint = QLabel(self.tr("<b>M</b> merge all · <b>N</b> none are duplicates · <b>S</b> skip · "
+                                   "<b>←/→</b> or <b>1–9</b> choose a record · <b>K</b> keep it · "
+                                   "<b>X</b> take it out · <b>Ctrl+Z</b> undo · <b>↑/↓</b> choose a group. "
+                                   "Yellow: the field differs; blue: some records lack it."))
         self.hint.setWordWrap(True)
         self.hint.setAccessibleName(self.tr("Keyboard hint"))
         rl.addWidget(self.hint)
         split.addWidget(right)
         split.setSizes([300, 800])
         return split
-
-    def _build_groups_tab(self) -> QWidget:
-        box = QWidget()
-        gl = QVBoxLayout(box)
-        self.group_table = QTableWidget(0, 5)
-        self.group_table.setAccessibleName(self.tr("Merged groups"))
-        self.group_table.setHorizontalHeaderLabels([self.tr("Kept record"), self.tr("Merged records"),
-                                                    self.tr("How"), self.tr("By"), self.tr("Title")])
-        self.group_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.group_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.group_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.group_table.verticalHeader().setVisible(False)
-        header = self.group_table.horizontalHeader()
-        for col in range(4):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.group_table.itemSelectionChanged.connect(self._update_split)
-        gl.addWidget(self.group_table, 1)
-        row = QHBoxLayout()
-        self.groups_label = QLabel()
-        self.groups_label.setAccessibleName(self.tr("Number of merged groups"))
-        row.addWidget(self.groups_label)
-        row.addStretch(1)
-        self.split_button = QPushButton(self.tr("S&plit (undo merge)"))
-        self.split_button.setAccessibleName(self.tr("Split the selected group"))
-        self.split_button.clicked.connect(self.split_selected)
-        self.split_button.setEnabled(False)
-        row.addWidget(self.split_button)
-        gl.addLayout(row)
-        return box
 
     # -- jobs ------------------------------------------------------------------------------------------
 
@@ -292,7 +221,7 @@ class DuplicatesDialog(QDialog):
 
         def failed(exc: BaseException, tb: str) -> None:
             self.jobs -= 1
-            if fn is dedup.decide_pair:
+            if fn in (dedup.decide_group, dedup.separate_record):
                 self.deciding -= 1
             if fn is dedup.find_candidates:
                 self.find_button.setEnabled(True)
@@ -307,9 +236,19 @@ class DuplicatesDialog(QDialog):
         return self.filter.currentData()
 
     def reload(self) -> None:
-        """Re-read the pairs of the chosen kind and the merged groups."""
-        self._submit(dedup.pairs_to_review, self.ctx.store, self.status(), lane="db", done=self._on_pairs)
-        self._submit(merged_groups, self.ctx.store, lane="db", done=self._on_groups)
+        """Re-read the groups to review of the chosen kind and the merged groups."""
+        self._submit(dedup.review_groups, self.ctx.store, self.status(), lane="db", done=self._on_items)
+        self._submit(merged_groups, self.ctx.store, lane="db", done=self._on_merged)
+
+    def _after_change(self, label: str, result: dict[str, Any]) -> None:
+        """A change was saved: remember how to undo it, and show every view afresh when idle."""
+        if result.get("undo"):
+            self.undo_stack.append((label, result["undo"]))
+            self.undo_button.setEnabled(True)
+        self._forget_records()
+        self.changed.emit()
+        if self.jobs == 0:
+            self.reload()
 
     def find(self) -> None:
         """Run the matcher over the project (off the GUI thread, cancellable)."""
@@ -328,153 +267,247 @@ class DuplicatesDialog(QDialog):
                              .replace("%5", str(result["links"])))
         if result["merged"]:
             self.changed.emit()
-        self.records.clear()
+        self._forget_records()
         self.reload()
 
-    def _on_pairs(self, pairs: list[dedup.PairView]) -> None:
+    def _on_items(self, items: list[ReviewGroup]) -> None:
         if self.deciding:
             return  # read before a verdict still on its way; the reload after it follows
         keep = self.current()
-        self.pairs = list(pairs)
-        self.records.clear()  # merges change the kept record's fields
+        self.items = list(items)
         self.list.blockSignals(True)
         self.list.clear()
-        for p in self.pairs:
-            item = QListWidgetItem(f"#{p.a_id} ↔ #{p.b_id}   {p.score:.2f}   {', '.join(p.reasons)}")
-            item.setToolTip(", ".join(p.reasons))
+        for g in self.items:
+            if len(g.ids) == 2:
+                label = f"#{g.ids[0]} ↔ #{g.ids[1]}"
+            else:
+                label = " · ".join(f"#{i}" for i in g.ids) + "  " + self.tr("(%1 records)").replace("%1", str(len(g.ids)))
+            item = QListWidgetItem(f"{label}   {g.score:.2f}   {', '.join(g.reasons)}")
+            item.setToolTip(", ".join(g.reasons))
             self.list.addItem(item)
-        self.list.blockSignals(False)
-        row = next((i for i, p in enumerate(self.pairs) if keep is not None and p.id == keep.id), 0)
-        self._update_count()
-        self.list.blockSignals(True)
-        if self.pairs:
+        # stay on the group the reviewer was on (or what is left of it)
+        row = 0
+        if keep is not None:
+            overlap = [len(set(keep.ids) & set(g.ids)) for g in self.items]
+            if overlap and max(overlap) > 0:
+                row = overlap.index(max(overlap))
+        if self.items:
             self.list.setCurrentRow(row)
         self.list.blockSignals(False)
-        self._show_current()
+        self._update_count()
+        self._on_row()
         self.find_button.setEnabled(True)
-        self.list.setFocus()
+        if self.tabs.currentIndex() == 0:  # not from under a reviewer working on the merged groups
+            self.list.setFocus()
         self.loaded.emit()
 
     def _update_count(self) -> None:
-        n = len(self.pairs)
+        n = len(self.items)
         if n == 0:
-            self.count_label.setText(self.tr("No pairs here."))
+            self.count_label.setText(self.tr("Nothing here."))
         else:
-            self.count_label.setText(self.tr("1 pair") if n == 1 else self.tr("%1 pairs").replace("%1", str(n)))
+            self.count_label.setText(self.tr("1 group") if n == 1 else self.tr("%1 groups").replace("%1", str(n)))
 
-    def _on_groups(self, groups: list[dict[str, Any]]) -> None:
-        self.groups = groups
-        self.group_table.setRowCount(len(groups))
-        for r, g in enumerate(groups):
-            values = (f"#{g['kept']}", ", ".join(f"#{i}" for i in g["merged"]), g["method"], g["by"], g["title"])
-            for c, text in enumerate(values):
-                cell = QTableWidgetItem(text)
-                cell.setToolTip(text)
-                self.group_table.setItem(r, c, cell)
-        self.groups_label.setText(self.tr("%1 merged groups").replace("%1", str(len(groups))))
-        self._update_split()
+    # -- the selected review group -------------------------------------------------------------------
 
-    # -- the selected pair -----------------------------------------------------------------------------
-
-    def current(self) -> dedup.PairView | None:
+    def current(self) -> ReviewGroup | None:
         row = self.list.currentRow()
-        return self.pairs[row] if 0 <= row < len(self.pairs) else None
+        return self.items[row] if 0 <= row < len(self.items) else None
 
-    def _show_current(self, _row: int = -1) -> None:
-        pair = self.current()
-        if pair is None:
+    def kept_of(self, group: ReviewGroup) -> int:
+        """The record the reviewer chose to keep, else the most complete one."""
+        kept = self.kept_choice.get(group.ids)
+        return kept if kept in group.ids else group.suggested_kept
+
+    def _on_row(self, _row: int = -1) -> None:
+        group = self.current()
+        if group is not None and self.chosen["review"] not in group.ids:
+            self.chosen["review"] = self.kept_of(group)
+        self._show_current()
+
+    def _show_current(self) -> None:
+        group = self.current()
+        if group is None:
             self.pane.setHtml(f'<p align="center" style="color:{theme.hex_color("muted")}">'
-                              f'{html.escape(self.tr("Nothing to review. Find duplicates, or choose other pairs."))}'
+                              f'{html.escape(self.tr("Nothing to review. Find duplicates, or choose another list."))}'
                               "</p>")
             return
         row = self.list.currentRow()
-        wanted = [i for p in self.pairs[row:row + PREFETCH] for i in (p.a_id, p.b_id) if i not in self.records]
-        if pair.a_id in self.records and pair.b_id in self.records:
-            self.pane.setHtml(pair_html(pair, self.records[pair.a_id], self.records[pair.b_id], self.tr))
+        self._load([i for g in self.items[row:row + PREFETCH] for i in g.ids])
+        if all(i in self.records for i in group.ids):
+            reasons = html.escape(", ".join(group.reasons) or "—")
+            top = (f"<p><b>{html.escape(self.tr('Score'))}</b> {group.score:.2f} &nbsp; "
+                   f"<b>{html.escape(self.tr('Why'))}</b> {reasons}</p>")
+            self.pane.setHtml(group_html([self.records[i] for i in group.ids], self.kept_of(group),
+                                         self.chosen["review"], top, self.tr))
         else:
             self.pane.setHtml(f"<p>{html.escape(self.tr('Loading…'))}</p>")
+
+    def _forget_records(self) -> None:
+        """Merges change the kept record's fields: read every record again when shown."""
+        self.records.clear()
+        self.loading.clear()
+        self.generation += 1
+
+    def _load(self, ids: list[int]) -> None:
+        wanted = [i for i in dict.fromkeys(ids) if i not in self.records and i not in self.loading]
         if wanted:
-            self._submit(load_records, self.ctx.store, list(dict.fromkeys(wanted)), self.ctx.reviewer, lane="db",
-                         done=self._on_records)
+            self.loading.update(wanted)
+            self._submit(load_records, self.ctx.store, wanted, self.ctx.reviewer, lane="db",
+                         done=partial(self._on_records, self.generation))
 
-    def _on_records(self, views: dict[int, RecordView]) -> None:
-        missing = (lambda p: p.a_id not in self.records or p.b_id not in self.records)
-        pair = self.current()
-        was_missing = pair is not None and missing(pair)
+    def _on_records(self, generation: int, views: dict[int, RecordView]) -> None:
+        if generation != self.generation:
+            return  # read before a change; the views shown now asked again
+        self.loading.difference_update(views)
         self.records.update(views)
-        if pair is not None and was_missing and not missing(pair):
-            self.pane.setHtml(pair_html(pair, self.records[pair.a_id], self.records[pair.b_id], self.tr))
+        group = self.current()
+        if group is not None and any(i in views for i in group.ids):
+            self._show_current()
+        g = self.selected_merged()
+        if g is not None and any(i in views for i in (g["kept"], *g["merged"])):
+            self._show_merged_group()
 
-    # -- deciding ----------------------------------------------------------------------------------------
+    # -- keys ------------------------------------------------------------------------------------------
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and self.handle_key(event):
+        if event.type() == QEvent.Type.KeyPress and self.handle_key(event, obj):
             return True
         return super().eventFilter(obj, event)
 
-    def handle_key(self, event: QKeyEvent) -> bool:
-        """M / N / S decide the selected pair. True when the key was used."""
+    def handle_key(self, event: QKeyEvent, obj: QObject | None = None) -> bool:
+        """The review keys; True when the key was used."""
         mods = Qt.KeyboardModifier
+        key = event.key()
+        if event.modifiers() & mods.ControlModifier and key == Qt.Key.Key_Z:
+            self.undo()
+            return True
         if event.modifiers() & (mods.ControlModifier | mods.AltModifier | mods.MetaModifier):
             return False
-        verdict = VERDICT_KEYS.get(event.key())
-        if verdict is None or self.current() is None:
+        in_groups = obj in (self.group_table, self.group_pane)
+        pane = "groups" if in_groups else "review"
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right) or key in _DIGITS:
+            return self.choose(pane, -1 if key == Qt.Key.Key_Left else 1 if key == Qt.Key.Key_Right else 0,
+                               _DIGITS.get(key))
+        if key == Qt.Key.Key_K:
+            (self.keep_in_group if in_groups else self.keep_chosen)()
+            return True
+        if key == Qt.Key.Key_X:
+            (self.take_out_of_group if in_groups else self.take_out)()
+            return True
+        verdict = VERDICT_KEYS.get(key)
+        if verdict is None or in_groups or self.current() is None:
             return False
         self.decide(verdict)
         return True
 
-    def decide(self, verdict: str) -> None:
-        """Record ``verdict`` on the selected pair and show the next one at once."""
-        pair = self.current()
-        if pair is None:
-            return
+    def choose(self, pane: str, step: int = 0, column: int | None = None) -> bool:
+        """Select a record's column: ``step`` to the left (-1) or right (+1), or ``column`` 1–9."""
+        if pane == "groups":
+            g = self.selected_merged()
+            ids, kept = (([g["kept"]] + g["merged"]), g["kept"]) if g else ([], None)
+        else:
+            cur = self.current()
+            ids, kept = (list(cur.ids), self.kept_of(cur)) if cur else ([], None)
+        if not ids:
+            return False
+        order = column_order(ids, kept)
+        if column is not None:
+            if column > len(order):
+                return True
+            self.chosen[pane] = order[column - 1]
+        else:
+            at = order.index(self.chosen[pane]) if self.chosen[pane] in order else 0
+            self.chosen[pane] = order[(at + step) % len(order)]
+        if pane == "review":
+            self._show_current()
+        else:
+            self._show_merged_group()
+        return True
+
+    # -- deciding ----------------------------------------------------------------------------------------
+
+    def _drop_current(self, replacement: ReviewGroup | None = None) -> None:
+        """Take the current group off the list (or put what is left of it in its place) at once."""
         row = self.list.currentRow()
-        # The pair leaves the list now; the verdict is saved in order on the serial db lane.
-        del self.pairs[row]
         self.list.blockSignals(True)
-        self.list.takeItem(row)
-        if self.pairs:
-            self.list.setCurrentRow(min(row, len(self.pairs) - 1))
+        if replacement is None:
+            del self.items[row]
+            self.list.takeItem(row)
+            if self.items:
+                self.list.setCurrentRow(min(row, len(self.items) - 1))
+        else:
+            self.items[row] = replacement
+            self.list.item(row).setText(" · ".join(f"#{i}" for i in replacement.ids))
         self.list.blockSignals(False)
-        self._show_current()
+        self._on_row()
         self._update_count()
+
+    def decide(self, verdict: str) -> None:
+        """Record ``verdict`` on the selected group and show the next one at once."""
+        group = self.current()
+        if group is None:
+            return
+        kept = self.kept_of(group) if verdict == "merge" else None
+        self._drop_current()
         self.deciding += 1
-        self._submit(dedup.decide_pair, self.ctx.store, pair.id, verdict, self.ctx.reviewer, lane="db",
+        self._submit(dedup.decide_group, self.ctx.store, group.pair_ids, verdict, self.ctx.reviewer, kept,
+                     lane="db", done=self._on_decided)
+
+    def keep_chosen(self) -> None:
+        """Keep the chosen record when the group is merged (the group's best metadata goes to it)."""
+        group = self.current()
+        if group is None or self.chosen["review"] not in group.ids:
+            return
+        self.kept_choice[group.ids] = self.chosen["review"]
+        self._show_current()
+
+    def take_out(self) -> None:
+        """The chosen record is not a duplicate of the others; the rest of the group stays."""
+        group, rid = self.current(), self.chosen["review"]
+        if group is None or rid not in group.ids:
+            return
+        rest = tuple(i for i in group.ids if i != rid)
+        left = None
+        if len(rest) >= 2:
+            pairs = tuple(p for p in group.pairs if rid not in (p.a_id, p.b_id))
+            left = ReviewGroup(rest, pairs or group.pairs, group.score,
+                               group.suggested_kept if group.suggested_kept in rest else rest[0])
+        self._drop_current(left)
+        self.deciding += 1
+        self._submit(dedup.separate_record, self.ctx.store, group.ids, rid, self.ctx.reviewer, lane="db",
                      done=self._on_decided)
 
     def _on_decided(self, result: dict[str, Any]) -> None:
         self.deciding -= 1
-        if result.get("verdict") == "merge":
+        verdict = result.get("verdict", "separate")
+        if verdict == "merge":
+            self.summary.setText(self.tr("Merged %1 into #%2").replace(
+                "%1", ", ".join(f"#{i}" for i in result["merged"])).replace("%2", str(result["kept"])))
             if result.get("decision_conflict"):
                 merged = ", ".join(f"#{i}" for i in result["merged"])
                 self.show_notice(self.tr("Merged %1 into #%2, but these records carry differing screening "
                                          "decisions: a conflict a person must resolve. Split the group on the "
                                          "Merged groups tab to undo the merge.")
                                  .replace("%1", merged).replace("%2", str(result["kept"])))
-            self.changed.emit()
-        if self.jobs == 0:
-            self.reload()
+        elif verdict == "separate":
+            self.summary.setText(self.tr("#%1 taken out").replace("%1", str(result["record"])))
+        self._after_change(verdict, result)
 
     def show_notice(self, text: str) -> None:
         self.notice.setText(text)
         self.notice.show()
 
-    # -- splitting ----------------------------------------------------------------------------------------
-
-    def _update_split(self) -> None:
-        self.split_button.setEnabled(bool(self.group_table.selectionModel().selectedRows()))
-
-    def split_selected(self) -> None:
-        """Undo the selected merge: every record of the group is on its own again."""
-        rows = self.group_table.selectionModel().selectedRows()
-        if not rows:
+    def undo(self) -> None:
+        """Undo the last change made in this view (merge, verdict, kept record, take-out, split)."""
+        if not self.undo_stack or self.deciding:
             return
-        group = self.groups[rows[0].row()]
-        self.split_button.setEnabled(False)
-        self._submit(dedup.split_group, self.ctx.store, group["id"], lane="db", done=self._on_split)
-
-    def _on_split(self, ids: list[int]) -> None:
-        self.changed.emit()
+        label, undo = self.undo_stack.pop()
+        self.undo_button.setEnabled(bool(self.undo_stack))
         self.notice.hide()
-        self.summary.setText(self.tr("Split records %1").replace("%1", ", ".join(f"#{i}" for i in ids)))
-        self.reload()
+        self._submit(dedup.undo_change, self.ctx.store, undo, self.ctx.reviewer, lane="db",
+                     done=partial(self._on_undone, label))
+
+    def _on_undone(self, _label: str, _result: None) -> None:
+        self.summary.setText(self.tr("Undone"))
+        self._after_change("undo", {})

@@ -14,24 +14,28 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
 from screener.core.enums import Stage
 from screener.core.errors import UserError
 from screener.services import demo
 from screener.services.merge import merge_projects
-from screener.ui import config, keys, theme
+from screener.ui import config, keys, safety, theme
 from screener.ui.agreement_view import AgreementDialog
 from screener.ui.conflicts_view import open_conflicts
 from screener.ui.context import ProjectContext, open_context, read_context
 from screener.ui.duplicates_view import open_duplicates
 from screener.ui.dialogs.about import show_about
+from screener.ui.dialogs.connect_dialog import ConnectDialog, PasswordNeeded, ServerAddress, is_server_url, open_server
+from screener.ui.dialogs.export_dialog import ExportDialog
 from screener.ui.dialogs.import_dialog import ImportDialog
 from screener.ui.dialogs.new_project import NewProjectWizard, create_project
 from screener.ui.dialogs.project_settings import ProjectSettingsDialog
 from screener.ui.dialogs.reviewer import ReviewerDialog
 from screener.ui.dialogs.shortcuts import ShortcutsDialog
 from screener.ui.errors import show_error
+from screener.ui.prisma_view import PrismaWindow
+from screener.ui.live import LivePresenter, wait_stopped
 from screener.ui.screen_view import ScreenView
 from screener.ui.session import ScreeningSession
 from screener.ui.start_page import StartPage
@@ -72,6 +76,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_status_bar()
+        self.live = LivePresenter(self)
         self.help = HelpOverlay(self)
         self.start_page.set_recent(config.recent_projects())
         self._update_actions()
@@ -96,6 +101,8 @@ class MainWindow(QMainWindow):
         a["open_url"] = self._action(self.tr("Open project on a &server…"), self.choose_server_project)
         a["demo"] = self._action(self.tr("Open the &demo project"), self.open_demo)
         a["import"] = self._action(self.tr("&Import records…"), self.import_files, "Ctrl+I", "import")
+        a["export"] = self._action(self.tr("&Export a table…"), self.export_tables, "Ctrl+E")
+        a["backup"] = self._action(self.tr("&Back up…"), partial(safety.back_up, self))
         a["close"] = self._action(self.tr("&Close project"), self.close_project, QKeySequence.StandardKey.Close)
         a["quit"] = self._action(self.tr("&Quit"), self.close, "Ctrl+Q")
         a["quit"].setMenuRole(QAction.MenuRole.QuitRole)
@@ -110,6 +117,8 @@ class MainWindow(QMainWindow):
         a["reshuffle"] = self._action(self.tr("New &random order"), self.screen.reshuffle)
         a["conflicts"] = self._action(self.tr("&Conflicts…"), self.show_conflicts, "Ctrl+Shift+C")
         a["agreement"] = self._action(self.tr("&Agreement…"), self.show_agreement)
+        a["prisma"] = self._action(self.tr("&PRISMA flow diagram…"), self.show_prisma)
+        a["study"] = self._action(self.tr("Report of another &study…"), self.link_study)
         a["duplicates"] = self._action(self.tr("&Duplicates…"), partial(open_duplicates, self), "Ctrl+Shift+D")
         a["merge"] = self._action(self.tr("&Merge decisions from a copy…"), self.merge_copy)
         a["shortcuts"] = self._action(self.tr("&Keyboard shortcuts…"), self.edit_shortcuts)
@@ -117,6 +126,30 @@ class MainWindow(QMainWindow):
         a["help"].setShortcuts([QKeySequence(bindings["help"]), QKeySequence("?")])
         a["about"] = self._action(self.tr("&About screener"), self.about)
         a["about"].setMenuRole(QAction.MenuRole.AboutRole)
+        self._describe_actions()
+
+    def _describe_actions(self) -> None:
+        """What the main actions do, shown in the status bar while the menu item is under the mouse."""
+        tips = {"new": self.tr("Create a project: its title, reviewers, criteria, exclusion reasons and tags"),
+                "open": self.tr("Open a project file (*.screener)"),
+                "open_url": self.tr("Open a team project kept on a PostgreSQL server"),
+                "demo": self.tr("Open a ready-made project of real papers, to try screening"),
+                "import": self.tr("Add search results (RIS, BibTeX, PubMed, EndNote, Web of Science, CSV, Excel); "
+                                  "each file counts as one source in PRISMA"),
+                "merge": self.tr("Bring in the decisions a reviewer made offline in a copy of this project"),
+                "settings": self.tr("Criteria, exclusion reasons, tags, reviewers and blinding of this project"),
+                "reviewer": self.tr("Screen as another reviewer of this project"),
+                "stage_ta": self.tr("Screen titles and abstracts"),
+                "stage_ft": self.tr("Screen the full texts of the records that passed title/abstract screening"),
+                "reshuffle": self.tr("List the records in a new random order"),
+                "conflicts": self.tr("The records the reviewers disagree on, to resolve one by one"),
+                "agreement": self.tr("How well the reviewers agree, by stage, reason and tag"),
+                "duplicates": self.tr("Records found more than once across the sources: merge or keep apart"),
+                "shortcuts": self.tr("Change the keys, or use the Rayyan or ASReview keys"),
+                "help": self.tr("Every key of the app (F1 or ?)")}
+        for name, tip in tips.items():
+            if name in self.actions_by_name:
+                self.actions_by_name[name].setStatusTip(tip)
 
     def _build_menus(self) -> None:
         a, s = self.actions_by_name, self.screen.actions_by_name
@@ -127,6 +160,8 @@ class MainWindow(QMainWindow):
         self.recent_menu = m.addMenu(self.tr("Open &recent"))
         m.addSeparator()
         m.addAction(a["import"])
+        m.addAction(a["export"])
+        m.addAction(a["backup"])
         m.addAction(a["merge"])
         m.addAction(a["close"])
         m.addSeparator()
@@ -152,10 +187,12 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addAction(s["attach"])
         m.addAction(s["not_retrieved"])
+        m.addAction(a["study"])
         m = mb.addMenu(self.tr("&Project"))
         m.addAction(a["settings"])
         m.addAction(a["reviewer"])
         m.addAction(a["agreement"])
+        m.addAction(a["prisma"])
         m.addAction(a["duplicates"])
         m.addAction(a["refresh"])
         m = mb.addMenu(self.tr("&Help"))
@@ -188,14 +225,16 @@ class MainWindow(QMainWindow):
         open_ = self.ctx is not None and self.session is not None
         has_record = open_ and self.session.current is not None
         for name in ("import", "merge", "duplicates", "close", "settings", "reviewer", "refresh", "stage_ta", "stage_ft", "reshuffle",
-                     "conflicts", "agreement"):
+                     "conflicts", "agreement", "export", "prisma", "backup"):
             self.actions_by_name[name].setEnabled(open_)
+        self.actions_by_name["study"].setEnabled(has_record)
         for name, act in self.screen.actions_by_name.items():
             act.setEnabled(open_ if name in ("search", "next", "previous", "next_todo") else has_record)
         self._update_undo()
         self.screen.progress_box.setVisible(open_)
         self.blind_label.setVisible(open_)
         self.reviewer_label.setVisible(open_)
+        safety.apply_read_only(self)
 
     def _update_undo(self, *_args) -> None:
         stack = self.session.undo_stack if self.session is not None else None
@@ -208,19 +247,30 @@ class MainWindow(QMainWindow):
 
     # -- opening and closing projects ----------------------------------------------------------------
 
-    def open_project(self, project: str, reviewer: str | None = None) -> None:
+    def open_project(self, project: str, reviewer: str | None = None, password: str | None = None,
+                     remember: bool | None = None, read_only: bool = False) -> None:
         """Open ``project`` as ``reviewer`` (asking who is screening when not given)."""
+        if is_server_url(str(project)):
+            self._open_server(str(project), reviewer, password, remember)
+            return
         self.show_status(self.tr("Opening %1…").replace("%1", project))
-        self.runner.submit(open_context, str(project), reviewer or "", lane="db", title=self.tr("Opening project…"),
-                           parent=self, done=partial(self._on_context, str(project), reviewer),
-                           failed=partial(self._on_open_failed, str(project)))
+        self.runner.submit(open_context, str(project), reviewer or "", read_only, lane="db",
+                           title=self.tr("Opening project…"), parent=self,
+                           done=partial(self._on_context, str(project), reviewer),
+                           failed=partial(self._on_open_failed, str(project), reviewer=reviewer))
 
-    def _on_open_failed(self, project: str, exc: BaseException, tb: str) -> None:
+    def _on_open_failed(self, project: str, exc: BaseException, tb: str, reviewer: str | None = None) -> None:
+        if safety.offer_read_only(self, project, reviewer, exc):  # another screener has it open
+            return
         self.show_status("")
         if isinstance(exc, UserError) and "no such project file" in str(exc):
             config.remove_recent_project(project)
             self.start_page.set_recent(config.recent_projects())
             self._fill_recent_menu()
+            exc = UserError(self.tr("%1\n\nIt may have been moved, renamed or deleted, so it is no longer in the "
+                                    "recent projects. Find it with File → Open project… (%2).")
+                            .replace("%1", str(exc)).replace("%2", self.actions_by_name["open"].shortcut()
+                                                             .toString(QKeySequence.SequenceFormat.NativeText)))
         show_error(self, exc, tb)
 
     def _on_context(self, project: str, reviewer: str | None, ctx: ProjectContext) -> None:
@@ -228,6 +278,12 @@ class MainWindow(QMainWindow):
             self._start(ctx)
             return
         known = {r.name: r.role for r in ctx.reviewers}
+        # On a server the login is the reviewer: whoever owns the connection's role screens.
+        user = ServerAddress.parse(project)[0].user if is_server_url(project) else ""
+        by_login = [r for r in ctx.reviewers if user and r.db_role == user]
+        if len(by_login) == 1:
+            self._start(ctx.with_reviewer(by_login[0].name, by_login[0].role))
+            return
         remembered = config.remembered_reviewer(project)
         if remembered in known:
             self._start(ctx.with_reviewer(remembered, known[remembered]))
@@ -282,7 +338,9 @@ class MainWindow(QMainWindow):
         self._show_context()
         self._update_actions()
         self.screen.focus_list()
+        self.live.start(ctx, self.session)
         self.show_status(self.tr("Opened %1 as %2").replace("%1", ctx.title).replace("%2", ctx.reviewer))
+        safety.after_open(self, ctx)  # read-only state, daily backup
         self.project_opened.emit(ctx.project)
 
     def _switch_to(self, ctx: ProjectContext) -> None:
@@ -303,6 +361,7 @@ class MainWindow(QMainWindow):
                                     else self.tr("Decisions of all reviewers are visible at this stage"))
 
     def _close_session(self, close_store: bool = True) -> None:
+        self.live.stop()
         if self.session is not None:
             self.session.flush()  # decisions still waiting for the next paint are written too
             self.screen.clear_session()
@@ -331,11 +390,52 @@ class MainWindow(QMainWindow):
         if path:
             self.open_project(path)
 
-    def choose_server_project(self) -> None:
-        url, ok = QInputDialog.getText(self, self.tr("Open a project on a server"),
-                                       self.tr("Database URL (postgresql://user@host:5432/dbname):"))
-        if ok and url.strip():
-            self.open_project(url.strip())
+    def choose_server_project(self, address: ServerAddress | None = None, message: str = "") -> ConnectDialog:
+        """File → Open project on a server…: the connection dialog (prefilled with the last server)."""
+        last = config.get_str(config.Key.LAST_SERVER, "")
+        if address is None and is_server_url(last):
+            address = ServerAddress.parse(last)[0]
+        dialog = ConnectDialog(address, message, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(partial(self._on_connect_accepted, dialog))
+        self.dialogs["connect"] = dialog
+        dialog.open()
+        return dialog
+
+    def _on_connect_accepted(self, dialog: ConnectDialog) -> None:
+        config.set_value(config.Key.LAST_SERVER, dialog.url())  # never with the password
+        self.open_project(dialog.url(), password=dialog.secret(), remember=dialog.wants_remember())
+
+    def _open_server(self, url: str, reviewer: str | None, password: str | None, remember: bool | None) -> None:
+        # The password travels to the worker and into the engine only; the context, the recent
+        # list, the title and every message name the project by its URL without it.
+        try:
+            address, in_url = ServerAddress.parse(url)
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        self.show_status(self.tr("Opening %1…").replace("%1", address.display()))
+        self.runner.submit(open_server, address, password if password is not None else in_url, reviewer or "",
+                           remember, lane="db", title=self.tr("Connecting to the server…"), parent=self,
+                           done=partial(self._on_server_opened, reviewer), failed=partial(self._on_server_failed, address))
+
+    def _on_server_opened(self, reviewer: str | None, result) -> None:
+        ctx, note = result
+        if note:
+            self.show_status(self.tr("The password was not remembered: %1").replace("%1", note))
+            box = QMessageBox(QMessageBox.Icon.Information, self.tr("Password not remembered"), self.tr(
+                "The project is open, but the password could not be kept in the system keyring (%1). "
+                "You will be asked for it next time.").replace("%1", note), QMessageBox.StandardButton.Ok, self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+        self._on_context(ctx.project, reviewer, ctx)
+
+    def _on_server_failed(self, address: ServerAddress, exc: BaseException, tb: str) -> None:
+        if isinstance(exc, PasswordNeeded):
+            self.show_status("")
+            self.choose_server_project(address, str(exc))
+            return
+        self._on_open_failed(address.url(), exc, tb)
 
     def new_project(self) -> None:
         wizard = NewProjectWizard(self)
@@ -416,12 +516,13 @@ class MainWindow(QMainWindow):
 
     def _on_merged(self, report: dict) -> None:
         new = sum(len(ids) for ids in report["new_conflicts"].values())
+        new_tags = sum(len(ids) for ids in report.get("new_tag_disagreements", {}).values())
         QMessageBox.information(self, self.tr("Merged"), self.tr(
             "{added} new and {updated} newer decisions came in; {unchanged} were already here and {kept} are "
-            "newer here. {resolutions} resolutions. New conflicts: {new}.").format(
+            "newer here. {resolutions} resolutions. New conflicts: {new}; new tag disagreements: {tags}.").format(
                 added=report["decisions_added"], updated=report["decisions_updated"],
                 unchanged=report["unchanged"], kept=report["kept_newer_here"],
-                resolutions=report["resolutions"], new=new))
+                resolutions=report["resolutions"], new=new, tags=new_tags))
         self.refresh()
 
     def show_agreement(self) -> AgreementDialog | None:
@@ -434,6 +535,61 @@ class MainWindow(QMainWindow):
         self.dialogs["agreement"] = dialog
         dialog.open()
         return dialog
+
+    def show_prisma(self) -> PrismaWindow | None:
+        """Project → PRISMA flow diagram…: the live diagram, its exports and the methods text."""
+        if self.ctx is None:
+            return None
+        old = self.dialogs.get("prisma")
+        if old is not None and old.isVisible():
+            old.raise_()
+            old.activateWindow()
+            return old
+        dialog = PrismaWindow(self.ctx, self.runner, self.session, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # it shows one project as one reviewer's session feeds it: a new project or reviewer closes it
+        self.project_opened.connect(dialog.close)
+        self.project_closed.connect(dialog.close)
+        self.live.refreshed.connect(dialog.schedule_refresh)  # teammates' decisions on a server project
+        self.dialogs["prisma"] = dialog
+        dialog.destroyed.connect(lambda _=None: self.dialogs.pop("prisma", None))
+        dialog.show()
+        return dialog
+
+    def export_tables(self) -> ExportDialog | None:
+        """File → Export a table…: the review's tables (and figures) in CSV, TSV, XLSX, RIS, BibTeX, SVG, PNG."""
+        if self.ctx is None:
+            return None
+        dialog = ExportDialog(self.ctx, self.runner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.exported.connect(lambda r: self.show_status(self.tr("Wrote %1 rows to %2")
+                                                           .replace("%1", str(r["rows"])).replace("%2", r["path"])))
+        self.dialogs["export"] = dialog
+        dialog.open()
+        return dialog
+
+    def link_study(self, study_id: int | None = None) -> None:
+        """Screening → Report of another study…: link the current record to a study's main record
+        (PRISMA counts studies and reports apart); 0 makes it a study of its own again."""
+        if self.session is None or self.session.current is None:
+            return
+        from screener.services.studies import link_report, unlink_report
+
+        rid = self.session.current
+        if study_id is None:
+            from PySide6.QtWidgets import QInputDialog
+
+            study_id, ok = QInputDialog.getInt(
+                self, self.tr("Report of another study"),
+                self.tr("Record %1 is a report of the study whose main record is (0: its own study):")
+                .replace("%1", str(rid)), 0, 0, 2_000_000_000)
+            if not ok:
+                return
+        job = partial(unlink_report, self.ctx.store, rid) if study_id == 0 else partial(link_report, self.ctx.store,
+                                                                                          rid, study_id)
+        self.runner.submit(job, lane="db", failed=self._on_error,
+                           done=lambda link: self.show_status(self.tr("Study %1: reports %2").replace(
+                               "%1", str(link.study_id)).replace("%2", ", ".join(map(str, link.reports)))))
 
     def reload_context(self) -> None:
         if self.ctx is None:
@@ -514,6 +670,8 @@ class MainWindow(QMainWindow):
         self.saving_label.setText(self.tr("Saving…") if busy and writing else "")
 
     def _on_error(self, exc: BaseException, tb: str = "") -> None:
+        if self.live.handle_error(exc):  # a lost server: a status, a retry, not a bug report
+            return
         show_error(self, exc, tb or None)
 
     def _restore_geometry(self) -> None:
@@ -538,6 +696,7 @@ class MainWindow(QMainWindow):
         self.help.hide()
         self._close_session()
         self.runner.wait()
+        wait_stopped()
         event.accept()
 
     # -- drag and drop ---------------------------------------------------------------------------------

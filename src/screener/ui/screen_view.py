@@ -16,14 +16,20 @@ from screener.services.queries import StageProgress
 from screener.ui import config, keys, theme
 from screener.ui.context import ProjectContext
 from screener.ui.errors import show_error
-from screener.ui.models.record_table import COLUMNS
+from screener.ui.models.record_table import COLUMNS, OTHERS_COLUMN, SCORE_COLUMN
 from screener.ui.session import ScreeningSession
 from screener.ui.tasks import TaskRunner
 from screener.ui.widgets.decision_panel import DecisionPanel
 from screener.ui.widgets.fulltext_pane import FullTextPane
 from screener.ui.widgets.list_bar import ListBar
+from screener.ui.widgets.ranking_panel import RankingPanel
 from screener.ui.widgets.record_view import RecordPane, criteria_html, record_links
 from screener.ui.widgets.tag_panel import TagPanel
+
+def _native(key: str) -> str:
+    """A key as this platform writes it (Ctrl+I, or ⌘I on a Mac)."""
+    return QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
+
 
 SCREEN_COMMANDS = ("include", "exclude", "maybe", "clear", "next", "previous", "next_todo", "note", "tags",
                    "search", "open_link", "attach", "not_retrieved")
@@ -103,6 +109,10 @@ class ScreenView(QWidget):
         side_layout.addWidget(self.decision_panel)
         side_layout.addWidget(QLabel(self.tr("<b>Tags</b>")))
         side_layout.addWidget(self.tag_panel, 1)
+        self.ranking_panel = RankingPanel(self.runner)
+        self.ranking_panel.order_changed.connect(self._follow_current)
+        self.ranking_panel.message.connect(self.status_message)
+        side_layout.addWidget(self.ranking_panel)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.table)
@@ -161,7 +171,7 @@ class ScreenView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 48), (2, 46), (3, 110), (4, 84), (5, 86), (6, 150)):
+        for col, width in ((0, 48), (2, 46), (3, 110), (4, 84), (5, 86), (6, 150), (SCORE_COLUMN, 70)):
             self.table.setColumnWidth(col, width)
         self.table.setColumnHidden(3, True)  # the venue is in the record pane; the header menu shows it
         state = config.ui_settings().value(config.Key.HEADER)
@@ -182,6 +192,7 @@ class ScreenView(QWidget):
         self.bar.select(self.order_combo, session.query.order, emit=False)
         self.bar.enable_option(self.order_combo, "relevance", queries.relevance_available())
         self.apply_context(session.ctx)
+        self.ranking_panel.set_session(session)
         self.record_pane.show_message(self.tr("Loading records…"))
         session.reload()
 
@@ -195,6 +206,7 @@ class ScreenView(QWidget):
                              (s.progress_changed, self._on_progress), (s.message, self.status_message)):
             signal.disconnect(slot)
         self.decision_panel.cancel_pick()
+        self.ranking_panel.clear_session()
         self.table.setModel(None)
         self.session = None
         self.record_pane.show_message("")
@@ -214,7 +226,7 @@ class ScreenView(QWidget):
             self.decision_panel.install_pick_keys(self.window())
             self._pick_keys_installed = True
         blind = ctx.blinded.get(stage, True)
-        self.table.setColumnHidden(len(COLUMNS) - 1, blind)
+        self.table.setColumnHidden(OTHERS_COLUMN, blind)
         self.bar.enable_option(self.filter_combo, "conflict", not blind)
         self._refresh_record()
 
@@ -236,9 +248,29 @@ class ScreenView(QWidget):
         n = self.session.model.rowCount()
         self.bar.set_count(n)
         if n == 0:
-            self.record_pane.show_message(self.tr("No records match.") if self.session.query.search or
-                                          self.session.query.filter != "all" else
-                                          self.tr("No records at this stage yet. Import a file (Ctrl+I)."))
+            self.record_pane.show_message(self.empty_text())
+
+    def empty_text(self) -> str:
+        """What an empty list means and what to do next (a new project's first screen says this)."""
+        q, s = self.session.query, self.session
+        if q.filter == "todo" and not q.search and s.progress is not None and s.progress.eligible:
+            return self.tr("You have screened every record in this list. Next: Screening → Conflicts… "
+                           "(%1) shows where the reviewers disagree.").replace("%1", _native("Ctrl+Shift+C"))
+        if q.search or q.filter != "all":
+            return self.tr("No records match the search or the filter. Clear the search box, or choose "
+                           "“All records” in Show.")
+        if s.stage == Stage.FULL_TEXT.value:
+            return self.tr("No records have reached the full text yet. A record comes here when its "
+                           "title/abstract screening ends in include or maybe: the reviewers agree, or "
+                           "their conflict is resolved (Screening → Conflicts…).")
+        return self.tr("This project has no records yet. Import the search results of each database with "
+                       "File → Import records… (%1), or drop the files on this window. RIS, BibTeX, PubMed, "
+                       "EndNote, Web of Science, CSV and Excel files are read.").replace("%1", _native("Ctrl+I"))
+
+    def _follow_current(self) -> None:
+        """After the ranking re-ordered the list: select the record on screen again."""
+        if self.session is not None and self.session.current is not None:
+            self._on_current_changed(self.session.current)
 
     def _on_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if self._syncing or self.session is None or not current.isValid():

@@ -73,6 +73,7 @@ class ScreeningSession(QObject):
     progress_changed = Signal(object)  # StageProgress
     message = Signal(str)
     error = Signal(object, str)
+    not_saved = Signal(int, str, object, object)  # record id, stage, state the database did not take, why
 
     def __init__(self, ctx: ProjectContext, runner: TaskRunner, order: str = "imported", seed: int = 1,
                  parent: QObject | None = None):
@@ -394,7 +395,8 @@ class ScreeningSession(QObject):
         # The write is queued before the row refetch on the same lane, which must see it.
         self._writes += 1
         self._defer(self.runner.submit, _write, self.store, record_id, self.reviewer, stage, state, origin, first,
-                    lane="db", done=self._on_written, failed=partial(self._on_write_failed, record_id, stage))
+                    lane="db", done=self._on_written,
+                    failed=partial(self._on_write_failed, record_id, stage, state))
         if stage == self.stage:
             mine = self.model.mine
             if state is None:
@@ -412,13 +414,27 @@ class ScreeningSession(QObject):
     def _on_written(self, _result) -> None:
         self._writes -= 1
 
-    def _on_write_failed(self, record_id: int, stage: str, exc: BaseException, tb: str) -> None:
+    def _on_write_failed(self, record_id: int, stage: str, state: State, exc: BaseException, tb: str) -> None:
         self._writes -= 1
         # The database did not take the change: the undo history no longer matches it.
         self.undo_stack.clear()
         self._states.pop((record_id, stage), None)
+        # Until the database answers the re-read, the record is shown as not decided: a decision
+        # that did not reach it (the server is gone, say) must never look saved.
+        if stage == self.stage and self.model.mine.pop(record_id, None) is not None:
+            self.model.record_changed(record_id)
+            if self.progress is not None:
+                self.progress = replace(self.progress, mine=max(0, self.progress.mine - 1))
+                self.progress_changed.emit(self.progress)
+        self.state_changed.emit(record_id)
         self.runner.submit(screening.get_decision, self.store, record_id, self.reviewer, stage, lane="db",
-                           done=partial(self._on_reread, record_id, stage))
+                           done=partial(self._on_reread, record_id, stage), failed=self._on_reread_failed)
+        self.not_saved.emit(record_id, stage, state, exc)
+        self.error.emit(exc, tb)
+
+    def _on_reread_failed(self, exc: BaseException, tb: str) -> None:
+        # Most likely the same unreachable server: the record stays shown as not decided, and the
+        # window reloads the list once the server is back.
         self.error.emit(exc, tb)
 
     def _on_reread(self, record_id: int, stage: str, info: DecisionInfo | None) -> None:

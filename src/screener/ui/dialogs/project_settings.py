@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from PySide6.QtCore import Signal
@@ -10,8 +11,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from screener.core.enums import Role, Stage
+from screener.core.errors import ConflictError
 from screener.services import conflicts, reviewers, taxonomy
-from screener.services.project import update_settings
+from screener.services.dto import Settings, StageConfig
+from screener.services.project import get_settings, update_settings
 from screener.ui.context import ProjectContext
 from screener.ui.dialogs.taxonomy_editor import ReasonsEditor, TaxonomyEditor
 from screener.ui.errors import show_error
@@ -30,6 +33,10 @@ class ProjectSettingsDialog(QDialog):
 
     Texts and stage rules are saved with OK; edits of reasons, tags and reviewers are saved at
     once, each as its own unit of work, so the lists always show what the project holds.
+
+    OK sends the versions of the settings the form shows: if someone else saved the settings
+    since, nothing is overwritten; a message says so and the parts they changed are shown
+    afresh, so the user can make their edit again on top.
     """
 
     changed = Signal()
@@ -55,79 +62,96 @@ class ProjectSettingsDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        #: What the form was filled from; its versions are sent back with OK.
+        self.shown: Settings = ctx.settings
+        self._fill_project(ctx.settings)
+        for stage, cfg in ctx.settings.stages.items():
+            self._fill_stage(stage, cfg)
         self.reload()
+        # the window's copy may be older than the project: show what it holds now
+        self.refresh_settings()
 
     # -- tabs -------------------------------------------------------------------------------------------
 
     def _build_review(self) -> None:
-        s = self.ctx.settings
         w = QWidget()
         form = QFormLayout(w)
-        self.title = QLineEdit(s.title)
+        self.title = QLineEdit()
         self.title.setAccessibleName(self.tr("Title"))
         form.addRow(self.tr("&Title:"), self.title)
-        self.question = QPlainTextEdit(s.question)
+        self.question = QPlainTextEdit()
         self.question.setAccessibleName(self.tr("Review question"))
         form.addRow(self.tr("&Question:"), self.question)
-        self.inclusion = QPlainTextEdit(s.inclusion_criteria)
+        self.inclusion = QPlainTextEdit()
         self.inclusion.setAccessibleName(self.tr("Inclusion criteria"))
         form.addRow(self.tr("&Inclusion criteria:"), self.inclusion)
-        self.exclusion = QPlainTextEdit(s.exclusion_criteria)
+        self.exclusion = QPlainTextEdit()
         self.exclusion.setAccessibleName(self.tr("Exclusion criteria"))
         form.addRow(self.tr("E&xclusion criteria:"), self.exclusion)
+        # an updated review: the previous version's counts feed PRISMA's "Previous studies" boxes
+        self.update_box = QGroupBox(self.tr("This review updates an earlier version"))
+        self.update_box.setCheckable(True)
+        self.update_box.setChecked(False)
+        prev = QFormLayout(self.update_box)
+        self.previous_studies = QSpinBox()
+        self.previous_reports = QSpinBox()
+        for spin, name in ((self.previous_studies, self.tr("Studies included in the previous version")),
+                           (self.previous_reports, self.tr("Reports of those studies"))):
+            spin.setRange(0, 1_000_000)
+            spin.setAccessibleName(name)
+            prev.addRow(name + ":", spin)
+        form.addRow(self.update_box)
         self.tabs.addTab(w, self.tr("Review"))
 
+    def previous_values(self) -> tuple[int | None, int | None]:
+        """The previous version's (studies, reports); (None, None) for a new review."""
+        if not self.update_box.isChecked():
+            return (None, None)
+        return (self.previous_studies.value(), self.previous_reports.value())
+
     def _build_screening(self) -> None:
-        s = self.ctx.settings
         w = QWidget()
         v = QVBoxLayout(w)
         self.stage_widgets: dict[str, tuple[QSpinBox, QCheckBox, QCheckBox]] = {}
+        self.stage_state: dict[str, tuple[QLabel, QPushButton]] = {}
         for stage in (Stage.TITLE_ABSTRACT.value, Stage.FULL_TEXT.value):
-            cfg = s.stages[stage]
             box = QGroupBox(self.tr(STAGE_TEXT[stage]))
             form = QFormLayout(box)
             required = QSpinBox()
             required.setRange(1, 20)
-            required.setValue(cfg.reviewers_required)
             required.setAccessibleName(self.tr("Reviewers required per record"))
             form.addRow(self.tr("Reviewers per record:"), required)
             blind = QCheckBox(self.tr("Blind: reviewers do not see each other's decisions"))
-            blind.setChecked(cfg.blind)
             form.addRow("", blind)
             reason = QCheckBox(self.tr("A reason is required to exclude"))
-            reason.setChecked(cfg.reason_required)
             form.addRow("", reason)
             row = QHBoxLayout()
-            state = QLabel(self.tr("Unblinded") if cfg.unblinded else (self.tr("Blind") if cfg.blind else
-                                                                         self.tr("Open")))
+            state = QLabel()
             row.addWidget(state)
             unblind = QPushButton(self.tr("End blinding now…"))
-            unblind.setEnabled(self.ctx.is_owner and cfg.blind and not cfg.unblinded)
             unblind.setToolTip(self.tr("Owners only: everyone then sees every decision of this stage"))
             unblind.clicked.connect(partial(self._unblind, stage))
             row.addWidget(unblind)
             row.addStretch(1)
             form.addRow(self.tr("Now:"), row)
             self.stage_widgets[stage] = (required, blind, reason)
+            self.stage_state[stage] = (state, unblind)
             v.addWidget(box)
         self.maybe_rule = QCheckBox(self.tr("A “maybe” goes to adjudication rather than counting as agreement"))
-        self.maybe_rule.setChecked(s.maybe_needs_resolution)
         v.addWidget(self.maybe_rule)
         self.reason_rule = QCheckBox(self.tr("At full text, excludes with different reasons are a conflict"))
-        self.reason_rule.setChecked(s.reason_conflicts)
         v.addWidget(self.reason_rule)
         v.addStretch(1)
         self.tabs.addTab(w, self.tr("Screening"))
 
     def _build_terms(self) -> None:
-        s = self.ctx.settings
         w = QWidget()
         form = QFormLayout(w)
         form.addRow(QLabel(self.tr("One word or phrase per line; matched as whole words, any case.")))
-        self.include_terms = QPlainTextEdit("\n".join(s.include_terms))
+        self.include_terms = QPlainTextEdit()
         self.include_terms.setAccessibleName(self.tr("Include terms"))
         form.addRow(self.tr("Highlight in &green:"), self.include_terms)
-        self.exclude_terms = QPlainTextEdit("\n".join(s.exclude_terms))
+        self.exclude_terms = QPlainTextEdit()
         self.exclude_terms.setAccessibleName(self.tr("Exclude terms"))
         form.addRow(self.tr("Highlight in &red:"), self.exclude_terms)
         self.tabs.addTab(w, self.tr("Highlighting"))
@@ -158,6 +182,62 @@ class ProjectSettingsDialog(QDialog):
         v.addLayout(row)
         self.tabs.addTab(w, self.tr("Reviewers"))
 
+    # -- what the form shows ------------------------------------------------------------------------
+
+    def _fill_project(self, s: Settings, before: Settings | None = None) -> None:
+        """Show the project-wide settings of ``s``; with ``before`` (what the form was filled from)
+        only the values someone changed since, so the user's edits of the others stay."""
+        def previous(x: Settings) -> tuple[int | None, int | None]:
+            return (x.previous_studies, x.previous_reports)
+
+        def set_previous(value: tuple[int | None, int | None]) -> None:
+            self.update_box.setChecked(value[0] is not None)
+            self.previous_studies.setValue(value[0] or 0)
+            self.previous_reports.setValue(value[1] or 0)
+
+        fields = ((lambda x: x.title, self.title.setText), (lambda x: x.question, self.question.setPlainText),
+                  (lambda x: x.inclusion_criteria, self.inclusion.setPlainText),
+                  (lambda x: x.exclusion_criteria, self.exclusion.setPlainText),
+                  (lambda x: x.include_terms, lambda v: self.include_terms.setPlainText("\n".join(v))),
+                  (lambda x: x.exclude_terms, lambda v: self.exclude_terms.setPlainText("\n".join(v))),
+                  (lambda x: x.maybe_needs_resolution, self.maybe_rule.setChecked),
+                  (lambda x: x.reason_conflicts, self.reason_rule.setChecked), (previous, set_previous))
+        for get, put in fields:
+            if before is None or get(s) != get(before):
+                put(get(s))
+        self.shown = replace(s, stages=self.shown.stages)
+
+    def _fill_stage(self, stage: str, cfg: StageConfig, before: StageConfig | None = None) -> None:
+        """Show one stage's rules and state; with ``before``, as in :meth:`_fill_project`."""
+        if stage not in self.stage_widgets:
+            return
+        required, blind, reason = self.stage_widgets[stage]
+        for get, put in ((lambda c: c.reviewers_required, required.setValue), (lambda c: c.blind, blind.setChecked),
+                         (lambda c: c.reason_required, reason.setChecked)):
+            if before is None or get(cfg) != get(before):
+                put(get(cfg))
+        state, unblind = self.stage_state[stage]
+        state.setText(self.tr("Unblinded") if cfg.unblinded else (self.tr("Blind") if cfg.blind else self.tr("Open")))
+        unblind.setEnabled(self.ctx.is_owner and cfg.blind and not cfg.unblinded)
+        self.shown = replace(self.shown, stages={**self.shown.stages, stage: cfg})
+
+    def refresh_settings(self, stages_only: bool = False) -> None:
+        """Read the settings again and show afresh the values saved by someone else meanwhile.
+
+        Values nobody else changed keep what the user typed. ``stages_only`` after an edit of
+        this dialog's own that touches only a stage row (ending blinding).
+        """
+        self.runner.submit(get_settings, self.ctx.store, lane="db", done=partial(self._on_settings, stages_only),
+                           failed=self._failed)
+
+    def _on_settings(self, stages_only: bool, fresh: Settings) -> None:
+        if not stages_only and fresh.version != self.shown.version:
+            self._fill_project(fresh, self.shown)
+        for stage, cfg in fresh.stages.items():
+            old = self.shown.stages.get(stage)
+            if old is None or cfg.version != old.version:
+                self._fill_stage(stage, cfg, old)
+
     # -- immediate edits ------------------------------------------------------------------------------
 
     def run(self, fn, *args) -> None:
@@ -167,6 +247,7 @@ class ProjectSettingsDialog(QDialog):
     def _after_edit(self, _result) -> None:
         self.changed.emit()
         self.reload()
+        self.refresh_settings(stages_only=True)  # ending blinding changed a stage row
 
     def _failed(self, exc: BaseException, tb: str) -> None:
         show_error(self, exc, tb)
@@ -214,11 +295,25 @@ class ProjectSettingsDialog(QDialog):
         return changes, stages
 
     def save(self) -> None:
+        """OK: save the form in one unit of work, refused if someone saved the settings meanwhile."""
         changes, stages = self.values()
         # bound with partial: "title" is also a keyword of submit() itself
-        job = partial(update_settings, self.ctx.store, stages, **changes)
-        self.runner.submit(job, lane="db", done=self._saved, failed=self._failed)
+        job = partial(update_settings, self.ctx.store, stages, version=self.shown.version,
+                      stage_versions={st: cfg.version for st, cfg in self.shown.stages.items()},
+                      previous=self.previous_values(), **changes)
+        self.runner.submit(job, lane="db", done=self._saved, failed=self._save_failed)
 
     def _saved(self, _settings) -> None:
         self.changed.emit()
         self.accept()
+
+    def _save_failed(self, exc: BaseException, tb: str) -> None:
+        if isinstance(exc, ConflictError):
+            exc = ConflictError(self.tr("%1\n\nThe form now shows their changes, with your other edits kept: check "
+                                        "it and press OK again.").replace("%1", str(exc)))
+        show_error(self, exc, tb)
+        if isinstance(exc, ConflictError):
+            # the window's copy is stale too; the form shows what the other person changed
+            # and keeps the user's edits of the values nobody else changed
+            self.changed.emit()
+            self.refresh_settings()

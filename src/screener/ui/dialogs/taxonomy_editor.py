@@ -16,7 +16,9 @@ from screener.services.taxonomy_keys import set_tag_shortcut
 from screener.ui import theme
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
-Run = Callable[..., None]  # run(fn, *args): a service call on the db lane, then a reload
+# run(fn, *args): a service call on the db lane, then a reload. Edits pass the version of the
+# row as shown, so an edit of a list someone else changed meanwhile is refused, not applied.
+Run = Callable[..., None]
 
 
 class TaxonomyEditor(QWidget):
@@ -113,11 +115,11 @@ class TaxonomyEditor(QWidget):
         if tag is None:
             return
         if column == 0 and item.text(0).strip() != tag.name:
-            self._run(taxonomy.rename_tag, tag.id, item.text(0))
+            self._run(taxonomy.rename_tag, tag.id, item.text(0), tag.version)
         elif column == 1 and item.text(1).strip() != tag.shortcut:
             key = item.text(1).strip()
             normal = QKeySequence(key).toString() if key else ""
-            self._run(set_tag_shortcut, tag.id, normal or key)
+            self._run(set_tag_shortcut, tag.id, normal or key, tag.version)
 
     def _shift(self, delta: int) -> None:
         tag = self._tag(self._selected())
@@ -126,7 +128,7 @@ class TaxonomyEditor(QWidget):
         sib = self._siblings(tag)
         pos = sib.index(tag) + delta
         if 0 <= pos < len(sib):
-            self._run(taxonomy.move_tag, tag.id, tag.parent_id, pos)
+            self._run(taxonomy.move_tag, tag.id, tag.parent_id, pos, tag.version)
 
     def _indent(self) -> None:
         tag = self._tag(self._selected())
@@ -135,7 +137,7 @@ class TaxonomyEditor(QWidget):
         sib = self._siblings(tag)
         i = sib.index(tag)
         if i > 0:
-            self._run(taxonomy.move_tag, tag.id, sib[i - 1].id, None)
+            self._run(taxonomy.move_tag, tag.id, sib[i - 1].id, None, tag.version)
 
     def _outdent(self) -> None:
         tag = self._tag(self._selected())
@@ -143,12 +145,12 @@ class TaxonomyEditor(QWidget):
         if tag is None or parent is None:
             return
         pos = self._siblings(parent).index(parent) + 1
-        self._run(taxonomy.move_tag, tag.id, parent.parent_id, pos)
+        self._run(taxonomy.move_tag, tag.id, parent.parent_id, pos, tag.version)
 
     def _retire(self) -> None:
         tag = self._tag(self._selected())
         if tag is not None:
-            self._run(taxonomy.retire_tag, tag.id, not tag.retired)
+            self._run(taxonomy.retire_tag, tag.id, not tag.retired, tag.version)
 
 
 class ReasonsEditor(QWidget):
@@ -232,16 +234,16 @@ class ReasonsEditor(QWidget):
             return
         r = next((x for x in self._reasons if x.id == item.data(ID_ROLE)), None)
         if r is not None and item.text().strip() and item.text().strip() != r.name:
-            self._run(taxonomy.rename_reason, r.id, item.text())
+            self._run(taxonomy.rename_reason, r.id, item.text(), r.version)
 
     def _shift(self, delta: int) -> None:
         rid = self._selected()
         active = self._stage_reasons()
         ids = [r.id for r in active]
         if rid in ids and 0 <= ids.index(rid) + delta < len(ids):
-            self._run(taxonomy.move_reason, rid, ids.index(rid) + delta)
+            self._run(taxonomy.move_reason, rid, ids.index(rid) + delta, active[ids.index(rid)].version)
 
     def _remove(self) -> None:
-        rid = self._selected()
-        if rid is not None:
-            self._run(taxonomy.remove_reason, rid)
+        r = next((x for x in self._reasons if x.id == self._selected()), None)
+        if r is not None:
+            self._run(taxonomy.remove_reason, r.id, r.version)

@@ -31,7 +31,11 @@ COLUMNS: tuple[tuple[str, str, str | None], ...] = (
     ("mine", "Mine", "mine"),
     ("status", "Status", None),
     ("others", "Others", None),
+    ("score", "Relevance", None),
 )
+#: the relevance column: the ranking model's score as a percentile of the project (100 = most relevant)
+SCORE_COLUMN = len(COLUMNS) - 1
+OTHERS_COLUMN = next(i for i, c in enumerate(COLUMNS) if c[0] == "others")
 LABEL_TEXT = {"include": "Include", "exclude": "Exclude", "maybe": "Maybe"}
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
@@ -65,6 +69,7 @@ class RecordTableModel(QAbstractTableModel):
         self._requested: set[int] = set()
         self._generation = 0
         self._mine: dict[int, str] = {}
+        self._scores: dict[int, float] = {}
         self._show_others = False
         self._sort = ("queue", False)
         self.refresh_style()
@@ -102,6 +107,15 @@ class RecordTableModel(QAbstractTableModel):
     @property
     def mine(self) -> dict[int, str]:
         return self._mine
+
+    def set_scores(self, scores: dict[int, float]) -> None:
+        """New relevance scores after a refit (one repaint of the column, no reset)."""
+        self._scores = scores
+        if self._ids:
+            self.dataChanged.emit(self.index(0, SCORE_COLUMN), self.index(len(self._ids) - 1, SCORE_COLUMN))
+
+    def score_of(self, record_id: int) -> float | None:
+        return self._scores.get(record_id)
 
     def row_of(self, record_id: int) -> int | None:
         return self._row_of.get(record_id)
@@ -154,6 +168,9 @@ class RecordTableModel(QAbstractTableModel):
             return self.tr(COLUMNS[section][1])
         if role == Qt.ItemDataRole.ToolTipRole and COLUMNS[section][0] == "others":
             return self.tr("Other reviewers' decisions (hidden while the stage is blind)")
+        if role == Qt.ItemDataRole.ToolTipRole and COLUMNS[section][0] == "score":
+            return self.tr("Predicted relevance: percentile of the project, 100 = most relevant "
+                           "(refitted after decisions)")
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
@@ -187,12 +204,15 @@ class RecordTableModel(QAbstractTableModel):
             if col == 4:
                 label = self._mine.get(ids[row])
                 return self._texts[label] if label else ""
+            if col == SCORE_COLUMN:
+                score = self._scores.get(ids[row])
+                return "" if score is None else f"{score:.0f}"
             cells = self._cells(row)
             if cells is None:
                 return self._loading if col == 1 else None
             return cells[col]
         if role == _ALIGN:
-            return _RIGHT if col == 0 or col == 2 else None
+            return _RIGHT if col == 0 or col == 2 or col == SCORE_COLUMN else None
         if role == _FOREGROUND:
             if col == 4:
                 return self._colors.get(self._mine.get(ids[row]))
