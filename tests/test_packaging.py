@@ -190,3 +190,27 @@ def test_smoke_check_fails_on_an_error_message(tmp_path):
                          capture_output=True, text=True, timeout=180)
     assert out.returncode == 1
     assert "smoke: FAILED" in out.stderr and "no such project file" in out.stderr
+
+
+def test_package_list_names_every_package_under_src():
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    on_disk = {".".join(p.parent.relative_to(REPO / "src").parts) for p in (REPO / "src").rglob("__init__.py")}
+    assert set(config["packages"]) == on_disk | {"screener.resources"}
+    assert config["package-dir"]["screener.resources"] == "resources"
+
+
+def test_wheel_ships_resources_and_migrations(tmp_path):
+    """A non-editable install must find resources/ inside the package (core/resources.py)."""
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                    "-w", str(tmp_path), str(REPO)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("screener-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {n.removeprefix("screener/resources/") for n in names if n.startswith("screener/resources/")}
+    expected = {p.relative_to(REPO / "resources").as_posix() for p in (REPO / "resources").rglob("*") if p.is_file()}
+    assert shipped == expected
+    migrations = {p.name for p in (REPO / "src/screener/storage/migrations/versions").glob("*.py")}
+    assert {n.rsplit("/", 1)[1] for n in names if "/migrations/versions/" in n} == migrations

@@ -101,8 +101,9 @@ class StartPage(QWidget):
             self.recent.addItem(item)
         if projects:
             self.recent.setCurrentRow(0)
-        self.recent.setVisible(bool(projects))
-        self.recent_empty.setVisible(not projects)
+        shown, hidden = (self.recent, self.recent_empty) if projects else (self.recent_empty, self.recent)
+        hidden.hide()  # first: the page must never ask for room for both (the window would grow)
+        shown.show()
 
     def _on_activated(self, item: QListWidgetItem) -> None:
         self.recent_chosen.emit(item.data(PATH_ROLE))
