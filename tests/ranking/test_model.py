@@ -22,7 +22,7 @@ TEXTS = [
 
 @pytest.mark.parametrize("model", ["svm", "logistic", "nb", "svm+nb", "svm+logistic+nb"])
 def test_ranks_similar_records_first(model):
-    ranker = Ranker.from_texts(TEXTS, RankerSettings(model=model, features=FeatureSettings(max_df=1.0)))
+    ranker = Ranker.from_texts(TEXTS, RankerSettings(model=model, exploration=0.0, features=FeatureSettings(max_df=1.0)))
     assert ranker.fit([0, 1], [1, 0])
     order = ranker.rank([3, 4, 5, 6, 7, 2]).tolist()
     assert set(order[:3]) == {2, 4, 7}
@@ -40,10 +40,10 @@ def test_before_both_classes_the_given_order_is_kept():
 
 def test_ties_keep_the_given_order_and_runs_are_reproducible():
     texts = ["alpha beta", "alpha beta", "alpha beta", "gamma delta", "alpha beta"]
-    a = Ranker.from_texts(texts, RankerSettings(seed=1))
+    a = Ranker.from_texts(texts, RankerSettings(seed=1, exploration=0.0))
     a.fit([3, 0], [0, 1])
     assert a.rank([4, 2, 1]).tolist() == [4, 2, 1]
-    b = Ranker.from_texts(texts, RankerSettings(seed=1))
+    b = Ranker.from_texts(texts, RankerSettings(seed=1, exploration=0.0))
     b.fit([3, 0], [0, 1])
     np.testing.assert_array_equal(a.scores(), b.scores())
 
@@ -54,7 +54,7 @@ def test_exploration_moves_some_records_up_reproducibly():
     ranker = Ranker.from_texts(texts, settings)
     ranker.fit([0, 1], [1, 0])
     rows = np.arange(2, 300)
-    plain = Ranker.from_texts(texts, RankerSettings(seed=5))
+    plain = Ranker.from_texts(texts, RankerSettings(seed=5, exploration=0.0))
     plain.fit([0, 1], [1, 0])
     explored = ranker.rank(rows)
     assert sorted(explored.tolist()) == rows.tolist()  # a permutation
@@ -67,6 +67,8 @@ def test_settings_are_checked():
         RankerSettings(model="forest")
     with pytest.raises(ValueError):
         RankerSettings(exploration=2.0)
+    with pytest.raises(ValueError):
+        RankerSettings(dry_run=0)
     with pytest.raises(ValueError):
         Ranker.from_texts(TEXTS).fit([0, 1], [1])
 
@@ -86,16 +88,28 @@ def test_record_text():
     assert record_text("", "", ()) == ""
 
 
-def test_records_without_text_are_interleaved_not_last():
+def test_records_without_text_wait_until_the_queue_runs_dry():
     texts = ["chest x-ray deep learning"] * 2 + ["farming soil crops"] * 20 + ["", "", ""]
-    ranker = Ranker.from_texts(texts, RankerSettings(no_text_every=4, features=FeatureSettings(max_df=1.0)))
-    ranker.fit([0, 2], [1, 0])
-    order = ranker.rank(np.arange(1, 25)[np.arange(1, 25) != 2]).tolist()
-    assert order[0] == 1
-    assert [order[i] for i in (3, 7, 11)] == [22, 23, 24]
-    last = Ranker.from_texts(texts, RankerSettings(no_text_every=0, features=FeatureSettings(max_df=1.0)))
-    last.fit([0, 2], [1, 0])
-    # with interleaving off they are ranked by their score (the model's intercept) like the rest
-    rows = np.arange(3, 25)
-    ranked = last.rank(rows)
-    assert np.all(np.diff(last.scores(ranked)) <= 0)
+    settings = RankerSettings(no_text_every=4, dry_run=5, exploration=0.0, features=FeatureSettings(max_df=1.0))
+    ranker = Ranker.from_texts(texts, settings)
+    rest = [r for r in range(25) if r not in (0, 2, 3, 4, 5, 6)]
+    # still finding includes (3 excluded in a row < 5): the blank records wait at the end
+    ranker.fit([0, 2, 3, 4, 5], [1, 0, 0, 0, 0])
+    assert ranker.rank(rest).tolist()[-3:] == [22, 23, 24]
+    # run dry (5 in a row): every 4th record screened from there on is one of them
+    ranker.fit([0, 2, 3, 4, 5, 6], [1, 0, 0, 0, 0, 0])
+    order = ranker.rank(rest).tolist()
+    assert order[0] == 1 and [order[i] for i in (3, 7, 11)] == [22, 23, 24]
+    # two more excluded: the count runs on from the start of the dry spell, not from the queue
+    ranker.fit([0, 2, 3, 4, 5, 6, 7, 8], [1, 0, 0, 0, 0, 0, 0, 0])
+    order = ranker.rank([r for r in rest if r not in (7, 8)]).tolist()
+    assert [order[i] for i in (1, 5, 9)] == [22, 23, 24]
+    # an include ends the dry spell
+    ranker.fit([0, 2, 3, 4, 5, 6, 1], [1, 0, 0, 0, 0, 0, 1])
+    assert ranker.rank(rest[1:]).tolist()[-3:] == [22, 23, 24]
+    # with no_text_every = 0 they are ranked by their score (the intercept) like the rest
+    plain = Ranker.from_texts(texts, RankerSettings(no_text_every=0, exploration=0.0,
+                                                    features=FeatureSettings(max_df=1.0)))
+    plain.fit([0, 2, 3, 4, 5, 6], [1, 0, 0, 0, 0, 0])
+    ranked = plain.rank(rest)
+    assert np.all(np.diff(plain.scores(ranked)) <= 0)

@@ -23,14 +23,17 @@ from screener.ranking.features import FeatureSettings, build_features
 #: the classifiers; a model is one of them or several joined by "+" (an ensemble that
 #: averages their standardised scores)
 CLASSIFIERS = ("svm", "logistic", "nb")
+#: excluded records in a row after which the ranked queue counts as run dry
+DRY_RUN = 100
 
 
 @dataclass(frozen=True, slots=True)
 class RankerSettings:
     """Everything that decides the ranking; reported with every result so runs can be redone."""
 
-    #: chosen by benchmarks/ranking_bench.py: "svm+nb" had a slightly higher mean WSS@95 but
-    #: lost more than 0.03 to ASReview on five datasets; "svm" on none but one (Opiods, -0.04)
+    #: chosen by benchmarks/ranking_vs_asreview.py: ensembles with naive Bayes (z-score or rank
+    #: averaged) and character n-grams raised the mean WSS@95 on some datasets but lost more
+    #: than 0.03 to ASReview on others (and character n-grams double the time of a refit)
     model: str = "svm"
     features: FeatureSettings = field(default_factory=FeatureSettings)
     #: regularisation of the linear models (larger = fits the labeled records more closely);
@@ -41,17 +44,16 @@ class RankerSettings:
     #: the included records together weigh this many times the excluded ones: relevant
     #: records are rare and missing one costs far more than reading one more irrelevant one
     positive_ratio: float = 9.8
-    #: every this-many-th queue position holds a record without any text (0 = rank them by
-    #: score, i.e. last): see Ranker.rank
+    #: the ranked queue has "run dry" after this many excluded records in a row (the rule of
+    #: thumb for stopping that the screening view shows beside the statistical rule)
+    dry_run: int = DRY_RUN
+    #: once the queue has run dry, every this-many-th record screened is one without any text,
+    #: which the model cannot rank (0 = rank them by score like the rest): see Ranker.rank
     no_text_every: int = 10
-    #: share of queue positions given to a random record instead of the top-ranked one
-    exploration: float = 0.0
-    #: this many records not yet screened, drawn at random at each refit, join the training
-    #: set as excluded ("presumed irrelevant", as in Cormack & Grossman's AutoTAR): relevant
-    #: records are rare, so a random record is almost always irrelevant, and the model learns
-    #: what sets the includes apart from the collection rather than from the few excluded
-    #: records screened so far (0 = off)
-    presumed_negatives: int = 0
+    #: share of queue positions given to a random record instead of the top-ranked one, so
+    #: that topics the model has not seen yet still come up; on the benchmark 2 % costs about
+    #: 0.003 of mean WSS@95
+    exploration: float = 0.02
     seed: int = 42
 
     def __post_init__(self) -> None:
@@ -62,6 +64,8 @@ class RankerSettings:
             )
         if self.no_text_every < 0:
             raise ValueError("no_text_every cannot be negative")
+        if self.dry_run < 1:
+            raise ValueError("dry_run must be at least 1")
         if not 0.0 <= self.exploration <= 1.0:
             raise ValueError("exploration must be between 0 and 1")
 
@@ -98,6 +102,7 @@ class Ranker:
         self._no_text = np.diff(self.features.indptr) == 0
         self._models: list = []
         self._scores: np.ndarray | None = None
+        self._excluded_in_a_row = 0
         #: seconds the last :meth:`fit` took (fit + scoring every record)
         self.last_fit_seconds = 0.0
 
@@ -119,19 +124,23 @@ class Ranker:
     def fit(self, rows: Sequence[int], labels: Sequence[int]) -> bool:
         """Refit on the records ``rows`` with 0/1 ``labels`` (1 = include) and rescore all rows.
 
-        Returns False (and keeps no model) while only one class has been seen: then
-        :meth:`rank` keeps the given order.
+        ``rows`` are in the order they were screened: the excluded records in a row at the end
+        tell whether the ranked queue has run dry (see :meth:`rank`). Returns False (and keeps
+        no model) while only one class has been seen: then :meth:`rank` keeps the given order.
         """
         start = time.perf_counter()
         rows = np.asarray(rows, dtype=np.int64)
         y = np.asarray(labels, dtype=np.int64)
         if rows.shape != y.shape:
             raise ValueError("rows and labels differ in length")
+        ones = np.flatnonzero(y)
+        self._excluded_in_a_row = int(y.size if ones.size == 0 else y.size - 1 - ones[-1])
         if y.size == 0 or y.min() == y.max():
             self._models, self._scores = [], None
             self.last_fit_seconds = time.perf_counter() - start
             return False
-        rows, y = self._with_presumed_negatives(rows, y)
+        # records without text are trained on too: as empty documents they move only the
+        # intercept, the model's base rate for a record it has no words for
         x = self.features[rows]
         x.has_sorted_indices = True  # row selection keeps each row's sorted column order
         weights = _sample_weights(y, self.settings.positive_ratio)
@@ -139,21 +148,6 @@ class Ranker:
         self._scores = self._score_all()
         self.last_fit_seconds = time.perf_counter() - start
         return True
-
-    def _with_presumed_negatives(self, rows: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        k = self.settings.presumed_negatives
-        if k <= 0:
-            return rows, y
-        rest = np.ones(self.n_records, dtype=bool)
-        rest[rows] = False
-        pool = np.flatnonzero(rest)
-        if pool.size == 0:
-            return rows, y
-        # seeded by the settings and the number screened: a refit on the same decisions draws
-        # the same records, so a ranking can be redone
-        rng = np.random.default_rng([self.settings.seed, rows.size])
-        extra = rng.choice(pool, min(k, pool.size), replace=False)
-        return np.concatenate([rows, extra]), np.concatenate([y, np.zeros(extra.size, dtype=y.dtype)])
 
     def _model_names(self) -> tuple[str, ...]:
         return tuple(self.settings.model.split("+"))
@@ -199,14 +193,14 @@ class Ranker:
 
         Before a model exists the given order is kept (imported order; shuffle it yourself for
         a random start). Records without any text (no title, abstract or keywords) carry no
-        evidence: a linear model gives them its intercept, which with rare includes puts them
-        after nearly every other record, so an included one would be found last. Instead every
-        ``no_text_every``-th record screened is one of them (in the given order): they are all
-        looked at early, at a bounded cost. The count runs over the whole screening (the records
-        not in ``rows`` count as screened), not over one queue: a queue re-ranked after every
-        decision still brings one up every ``no_text_every`` decisions. With ``exploration > 0`` that share of positions,
-        drawn with ``rng`` (seeded from the settings when None), holds a random record from
-        the rest of the queue.
+        evidence the model can weigh: they wait at the end of the queue while it still finds
+        includes, and once it has run dry (``dry_run`` excluded in a row, the rule-of-thumb
+        stopping point) every ``no_text_every``-th record screened is one of them, in the given
+        order, so that a team stopping there has looked at them all. (Placing them by the
+        model's intercept instead, as ASReview does, leaves them to chance; screening them
+        from the start costs their share of the review on every dataset where none is
+        relevant.) With ``exploration > 0`` that share of positions, drawn with ``rng`` (seeded
+        from the settings when None), holds a random record from the rest of the queue.
         """
         rows = np.asarray(rows, dtype=np.int64)
         if self._scores is None or rows.size == 0:
@@ -217,8 +211,13 @@ class Ranker:
         # stable sort on the negated score: ties keep the given (imported) order
         order = texts[np.argsort(-self._scores[texts], kind="stable")]
         if blanks.size:
-            screened = self.n_records - rows.size
-            order = _interleave(order, blanks, every, every - 1 - screened % every)
+            dry_for = self._excluded_in_a_row - self.settings.dry_run
+            if dry_for >= 0:
+                # counted from the start of the dry spell, so that a queue re-ranked after
+                # every decision still brings one up every `every` decisions
+                order = _interleave(order, blanks, every, every - 1 - dry_for % every)
+            else:
+                order = np.concatenate([order, blanks])
         if self.settings.exploration > 0:
             order = _explore(order, self.settings.exploration, rng or np.random.default_rng(self.settings.seed))
         return order

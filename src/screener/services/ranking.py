@@ -24,13 +24,14 @@ from sqlalchemy import func, select
 
 from screener.core.enums import Stage
 from screener.ranking.features import record_text
-from screener.ranking.model import Ranker, RankerSettings
+from screener.ranking.model import DRY_RUN, Ranker, RankerSettings
 from screener.ranking.stopping import StoppingEstimate, stopping_test
 from screener.storage.models import Decision, DecisionEvent, Record, Resolution
 from screener.storage.session import Store
 
 #: the simple rule shown beside the statistical one: stop after this many excluded in a row
-HEURISTIC_IN_A_ROW = 100
+#: (the ranking's own "run dry" point, after which it brings up the records without text)
+HEURISTIC_IN_A_ROW = DRY_RUN
 #: the statistical rule's target recall and confidence (Callaghan & Müller-Hansen 2020)
 RECALL_TARGET = 0.95
 CONFIDENCE = 0.95
@@ -76,6 +77,7 @@ class _Entry:
 
 _CACHE: dict[tuple[str, str], _Entry] = {}
 _CACHE_LOCK = threading.Lock()
+_BUILD_LOCKS: dict[tuple[str, str], threading.Lock] = {}
 
 
 def _records_key(session) -> tuple:
@@ -88,26 +90,31 @@ def _records_key(session) -> tuple:
 
 def _entry(store: Store, stage: str, settings: RankerSettings | None) -> _Entry:
     """The cached features of the project (rebuilt when its records or feature settings changed)."""
-    with store.read() as s:
-        key = _records_key(s)
-        cache_key = (store.project, stage)
-        with _CACHE_LOCK:
-            entry = _CACHE.get(cache_key)
-        if settings is None:
-            settings = entry.settings if entry is not None else RankerSettings()
-        if entry is not None and entry.records_key == key and entry.settings.features == settings.features:
-            if entry.settings != settings:
-                with entry.lock:
-                    entry.ranker.settings = settings
-                    entry.settings = settings
-            return entry
-        rows = s.execute(select(Record.id, Record.title, Record.abstract, Record.keywords)
-                         .where(Record.duplicate_of.is_(None)).order_by(Record.id)).all()
-    texts = [record_text(r.title, r.abstract, r.keywords or (), settings.features.title_weight) for r in rows]
-    entry = _Entry(key, [r.id for r in rows], Ranker.from_texts(texts, settings), settings)
+    cache_key = (store.project, stage)
     with _CACHE_LOCK:
-        _CACHE[cache_key] = entry
-    return entry
+        build_lock = _BUILD_LOCKS.setdefault(cache_key, threading.Lock())
+    # one build at a time per project: the queue (db lane) and a background refit (cpu lane)
+    # may both ask first; the second then finds the first one's features
+    with build_lock:
+        with store.read() as s:
+            key = _records_key(s)
+            with _CACHE_LOCK:
+                entry = _CACHE.get(cache_key)
+            if settings is None:
+                settings = entry.settings if entry is not None else RankerSettings()
+            if entry is not None and entry.records_key == key and entry.settings.features == settings.features:
+                if entry.settings != settings:
+                    with entry.lock:
+                        entry.ranker.settings = settings
+                        entry.settings = settings
+                return entry
+            rows = s.execute(select(Record.id, Record.title, Record.abstract, Record.keywords)
+                             .where(Record.duplicate_of.is_(None)).order_by(Record.id)).all()
+        texts = [record_text(r.title, r.abstract, r.keywords or (), settings.features.title_weight) for r in rows]
+        entry = _Entry(key, [r.id for r in rows], Ranker.from_texts(texts, settings), settings)
+        with _CACHE_LOCK:
+            _CACHE[cache_key] = entry
+        return entry
 
 
 def forget_features(store: Store) -> None:
@@ -115,12 +122,14 @@ def forget_features(store: Store) -> None:
     with _CACHE_LOCK:
         for key in [k for k in _CACHE if k[0] == store.project]:
             del _CACHE[key]
+            _BUILD_LOCKS.pop(key, None)
 
 
 # -- decisions as training data --------------------------------------------------------------------------
 
 def _training_data(store: Store, stage: str, reviewer: str | None):
-    """Per record: relevant 0/1, when it was first decided, and the viewing reviewer's decision times."""
+    """Per record: relevant 0/1, when it was first decided, the viewing reviewer's decision times, and
+    the records excluded by automation (closed, but no evidence)."""
     from screener.storage.models import Reviewer
 
     with store.read() as s:
@@ -151,7 +160,7 @@ def _training_data(store: Store, stage: str, reviewer: str | None):
             y[rid] = int(resolved[rid] in ("include", "maybe"))
         else:
             y[rid] = int(any(lab in ("include", "maybe") for lab in labels[rid]))
-    return y, first, mine
+    return y, first, mine, automated
 
 
 def ranking_snapshot(store: Store, stage: str = "title_abstract", reviewer: str | None = None,
@@ -164,7 +173,7 @@ def ranking_snapshot(store: Store, stage: str = "title_abstract", reviewer: str 
     """
     stage_v = Stage.parse(stage).value
     entry = _entry(store, stage_v, settings)
-    y, first, mine = _training_data(store, stage_v, reviewer)
+    y, first, mine, automated = _training_data(store, stage_v, reviewer)
     index = {rid: i for i, rid in enumerate(entry.ids)}
     labeled = [rid for rid in sorted(y, key=lambda r: (first[r], r)) if rid in index]
     with entry.lock:  # one fit at a time on a shared ranker
@@ -181,12 +190,15 @@ def ranking_snapshot(store: Store, stage: str = "title_abstract", reviewer: str 
     decided = sorted((rid for rid in mine if rid in index), key=lambda r: (mine[r], r))
     order = tuple(decided) + tuple(entry.ids[i] for i in ranked)
     screened = [y[r] for r in labeled]
-    stop = stopping_test(screened, len(entry.ids), RECALL_TARGET, CONFIDENCE) if entry.ids else None
+    # the stopping rules are about title/abstract screening of the whole search; at full text
+    # every report is read
+    title_abstract = stage_v == Stage.TITLE_ABSTRACT.value
+    stop = stopping_test(screened, len(entry.ids), RECALL_TARGET, CONFIDENCE) if entry.ids and title_abstract else None
     return RankingSnapshot(
         stage=stage_v, order=order, scores=scores, model_fitted=fitted, n_records=len(entry.ids),
         n_labeled=len(labeled), n_included=int(sum(screened)), fit_seconds=fit_seconds,
         settings=settings.as_dict(), stopping=stop,
-        next_up=tuple(rid for rid in order if rid not in y and rid not in mine),
+        next_up=tuple(rid for rid in order if rid not in y and rid not in mine and rid not in automated),
     )
 
 

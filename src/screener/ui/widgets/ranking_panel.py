@@ -190,6 +190,11 @@ class RankingPanel(QWidget):
             self.model_label.setText(self.tr("Model: waits for one include and one exclude (imported order until "
                                              "then)"))
         st = snap.stopping
+        if not title_abstract:
+            self.recall_label.setText(self.tr("Stopping rules apply to title/abstract screening"))
+            self.rule_label.setText("")
+            self.heuristic_label.setText("")
+            return
         if st is None or st.n_included == 0:
             self.recall_label.setText(self.tr("Estimated recall: unknown until a relevant record is found"))
             self.rule_label.setText(self.tr("Stopping rule: keep screening"))
