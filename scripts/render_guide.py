@@ -24,6 +24,8 @@ import time
 import traceback
 from pathlib import Path
 
+from offscreen import isolated_app, settle
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
@@ -140,26 +142,18 @@ def _pdf(path: Path) -> Path:
 
 def render(out: Path) -> tuple[list[Path], list[str]]:
     """Render every screenshot of the guide into ``out``; returns the files and the steps that failed."""
-    from PySide6.QtCore import QSettings, Qt, QTimer
-    from PySide6.QtGui import QFont
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-    tmp = Path(tempfile.mkdtemp(prefix="screener-guide-"))
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "settings"))
-    os.environ["XDG_DATA_HOME"] = str(tmp / "data")
-    os.environ["XDG_STATE_HOME"] = str(tmp / "state")
+    app, tmp = isolated_app("screener-guide-")
 
     from screener.cli.main import main as cli
-    from screener.services import queries, screening
+    from screener.services import queries
     from screener.services.conflicts import unblind
-    from screener.services.project import open_project, update_settings
-    from screener.ui.app import create_app
+    from screener.services.project import open_project
     from screener.ui.main_window import MainWindow
 
-    app = create_app()
-    app.setStyle("Fusion")
-    app.setFont(QFont("DejaVu Sans", 9))
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     failed: list[str] = []
@@ -171,17 +165,7 @@ def render(out: Path) -> tuple[list[Path], list[str]]:
     w.show()
 
     def wait(cond=lambda: True, timeout: float = 30) -> None:
-        end = time.time() + timeout
-        while time.time() < end:
-            app.processEvents()
-            if w.runner.idle and cond():
-                for _ in range(5):
-                    app.processEvents()
-                    time.sleep(0.01)
-                if w.runner.idle and cond():
-                    return
-            time.sleep(0.005)
-        raise TimeoutError(f"the window did not settle ({w.runner.pending()} jobs running)")
+        settle(app, w, cond, timeout)
 
     def pause(seconds: float) -> None:
         end = time.time() + seconds

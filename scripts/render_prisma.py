@@ -18,9 +18,10 @@ from __future__ import annotations
 import csv
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from offscreen import isolated_app
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -128,23 +129,15 @@ def _labeled_review(tmp: Path, labeled: Path) -> str:
 
 
 def main(out: Path, labeled: Path = LABELED) -> list[Path]:
-    from PySide6.QtCore import QSettings
-    from PySide6.QtGui import QFont
 
-    tmp = Path(tempfile.mkdtemp(prefix="screener-prisma-"))
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "settings"))
-    os.environ["XDG_DATA_HOME"] = str(tmp / "data")
+    app, tmp = isolated_app("screener-prisma-")
 
     from screener.services.prisma import prisma_counts
     from screener.services.project import open_project
-    from screener.ui.app import create_app
     from screener.ui.main_window import MainWindow
     from screener.ui.prisma_painter import PrismaLayout
     from screener.ui.prisma_view import to_png
 
-    app = create_app()
-    app.setStyle("Fusion")
-    app.setFont(QFont("DejaVu Sans", 9))
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, project in (("prisma_demo.png", _demo(tmp)), ("prisma.png", _labeled_review(tmp, labeled))):

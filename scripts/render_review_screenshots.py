@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 import random
 import sys
-import tempfile
-import time
 from pathlib import Path
+
+from offscreen import isolated_app, settle
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -60,21 +60,12 @@ def simulate(project: Path, seed: int = 3) -> None:
 
 
 def main(out: Path, blind_out: Path | None = None) -> list[Path]:
-    from PySide6.QtCore import QSettings
-    from PySide6.QtGui import QFont
 
-    tmp = Path(tempfile.mkdtemp(prefix="screener-review-shots-"))
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "settings"))
-    os.environ["XDG_DATA_HOME"] = str(tmp / "data")
-    os.environ["XDG_STATE_HOME"] = str(tmp / "state")
+    app, tmp = isolated_app("screener-review-shots-")
 
     from screener.services import demo
-    from screener.ui.app import create_app
     from screener.ui.main_window import MainWindow
 
-    app = create_app()
-    app.setStyle("Fusion")
-    app.setFont(QFont("DejaVu Sans", 9))
     out.mkdir(parents=True, exist_ok=True)
     blind_out = blind_out or tmp
     project = demo.build_demo(tmp / "fm-imaging-demo.screener")
@@ -86,17 +77,7 @@ def main(out: Path, blind_out: Path | None = None) -> list[Path]:
     w.show()
 
     def wait(cond=lambda: True, timeout: float = 30) -> None:
-        end = time.time() + timeout
-        while time.time() < end:
-            app.processEvents()
-            if w.runner.idle and cond():
-                for _ in range(5):
-                    app.processEvents()
-                    time.sleep(0.01)
-                if w.runner.idle and cond():
-                    return
-            time.sleep(0.005)
-        raise TimeoutError("the window did not settle")
+        settle(app, w, cond, timeout)
 
     def shot(widget, path: Path) -> None:
         app.processEvents()

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from offscreen import isolated_app, settle
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -21,24 +22,18 @@ SIZE = (1400, 860)
 
 
 def main(out: Path) -> list[Path]:
-    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtCore import Qt
     from PySide6.QtGui import QFont, QPageSize, QPainter, QPdfWriter
     from PySide6.QtTest import QTest
 
-    tmp = Path(tempfile.mkdtemp(prefix="screener-shots-"))
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "settings"))
-    os.environ["XDG_DATA_HOME"] = str(tmp / "data")
+    app, tmp = isolated_app("screener-shots-")
 
     from screener.services import demo, queries, screening
     from screener.services.conflicts import unblind
     from screener.services.project import open_project, update_settings
     from screener.ui import config, theme
-    from screener.ui.app import create_app
     from screener.ui.main_window import MainWindow
 
-    app = create_app()
-    app.setStyle("Fusion")
-    app.setFont(QFont("DejaVu Sans", 9))
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     project = demo.build_demo(tmp / "fm-imaging-demo.screener")
@@ -61,17 +56,7 @@ def main(out: Path) -> list[Path]:
     w.show()
 
     def wait(cond=lambda: True, timeout: float = 20) -> None:
-        end = time.time() + timeout
-        while time.time() < end:
-            app.processEvents()
-            if w.runner.idle and cond():
-                for _ in range(5):
-                    app.processEvents()
-                    time.sleep(0.01)
-                if w.runner.idle and cond():
-                    return
-            time.sleep(0.005)
-        raise TimeoutError(f"the window did not settle ({w.runner.pending()} jobs running)")
+        settle(app, w, cond, timeout)
 
     def shot(widget, name: str) -> None:
         app.processEvents()

@@ -91,11 +91,7 @@ class Store:
             session.commit()
         except BaseException as exc:
             session.rollback()
-            # A full disk or a read-only file is the user's to fix, not a bug: say so plainly.
-            failure = write_failure(exc, self.project, self.read_only_reason) if isinstance(exc, DBAPIError) else None
-            failure = failure or server_failure(exc, self.project)
-            if failure is not None:
-                raise failure from exc
+            self._raise_plainly(exc)
             raise
         finally:
             session.close()
@@ -149,14 +145,18 @@ class Store:
                 if attempt < attempts and (_transient(exc) or lost):
                     time.sleep(min(2.0, 0.05 * 2 ** (attempt - 1)) * (0.5 + random.random()))
                     continue
-                failure = write_failure(exc, self.project, self.read_only_reason) if isinstance(exc, DBAPIError) else None
-                failure = failure or server_failure(exc, self.project)
-                if failure is not None:
-                    raise failure from exc
+                self._raise_plainly(exc)
                 raise
             finally:
                 session.close()
         raise AssertionError("unreachable")  # the last attempt returns or raises
+
+    def _raise_plainly(self, exc: BaseException) -> None:
+        """Raise a full disk, a read-only file or a lost server as the user's to fix, not a bug."""
+        failure = write_failure(exc, self.project, self.read_only_reason) if isinstance(exc, DBAPIError) else None
+        failure = failure or server_failure(exc, self.project)
+        if failure is not None:
+            raise failure from exc
 
     def _begin_write(self, session: Session) -> None:
         if self.dialect == "sqlite" and not self.read_only:
