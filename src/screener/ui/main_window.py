@@ -10,33 +10,28 @@ from __future__ import annotations
 import gc
 from dataclasses import replace
 from functools import partial
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
 from screener.core.enums import Stage
 from screener.core.errors import UserError
 from screener.services import demo
-from screener.services.merge import merge_projects
 from screener.ui import config, keys, safety, theme
-from screener.ui.agreement_view import AgreementDialog
-from screener.ui.conflicts_view import open_conflicts
 from screener.ui.context import ProjectContext, open_context, read_context
-from screener.ui.duplicates_view import open_duplicates
 from screener.ui.dialogs.about import show_about
 from screener.ui.dialogs.connect_dialog import ConnectDialog, PasswordNeeded, ServerAddress, is_server_url, open_server
-from screener.ui.dialogs.export_dialog import ExportDialog
 from screener.ui.dialogs.import_dialog import ImportDialog
 from screener.ui.dialogs.new_project import NewProjectWizard, create_project
 from screener.ui.dialogs.project_settings import ProjectSettingsDialog
 from screener.ui.dialogs.reviewer import ReviewerDialog
 from screener.ui.dialogs.shortcuts import ShortcutsDialog
 from screener.ui.errors import show_error
-from screener.ui.prisma_view import PrismaWindow
 from screener.ui.live import LivePresenter, wait_stopped
+from screener.ui.main_menus import MenusMixin
 from screener.ui.screen_view import ScreenView
+from screener.ui.review_actions import ReviewActionsMixin
 from screener.ui.session import ScreeningSession
 from screener.ui.start_page import StartPage
 from screener.ui.tasks import TaskRunner
@@ -45,7 +40,7 @@ from screener.ui.widgets.help_overlay import HelpOverlay
 PROJECT_SUFFIXES = (".screener",)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(MenusMixin, ReviewActionsMixin, QMainWindow):
     project_opened = Signal(str)
     project_closed = Signal()
 
@@ -83,130 +78,6 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
 
     # -- actions and menus ------------------------------------------------------------------------------
-
-    def _action(self, text: str, slot, key: str | QKeySequence.StandardKey | None = None, icon: str = "") -> QAction:
-        act = QAction(theme.icon(icon) if icon else theme.icon(""), text, self)
-        if key is not None:
-            act.setShortcut(QKeySequence(key))
-        act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        act.triggered.connect(lambda _=False: slot())
-        self.addAction(act)
-        return act
-
-    def _build_actions(self) -> None:
-        bindings = keys.bindings()
-        a = self.actions_by_name = {}
-        a["new"] = self._action(self.tr("&New project…"), self.new_project, QKeySequence.StandardKey.New, "new")
-        a["open"] = self._action(self.tr("&Open project…"), self.choose_project, QKeySequence.StandardKey.Open, "open")
-        a["open_url"] = self._action(self.tr("Open project on a &server…"), self.choose_server_project)
-        a["demo"] = self._action(self.tr("Open the &demo project"), self.open_demo)
-        a["import"] = self._action(self.tr("&Import records…"), self.import_files, "Ctrl+I", "import")
-        a["export"] = self._action(self.tr("&Export a table…"), self.export_tables, "Ctrl+E")
-        a["backup"] = self._action(self.tr("&Back up…"), partial(safety.back_up, self))
-        a["close"] = self._action(self.tr("&Close project"), self.close_project, QKeySequence.StandardKey.Close)
-        a["quit"] = self._action(self.tr("&Quit"), self.close, "Ctrl+Q")
-        a["quit"].setMenuRole(QAction.MenuRole.QuitRole)
-        a["undo"] = self._action(self.tr("&Undo"), self.undo, bindings["undo"], "undo")
-        a["redo"] = self._action(self.tr("&Redo"), self.redo, bindings["redo"], "redo")
-        a["settings"] = self._action(self.tr("Project &settings…"), self.project_settings, "Ctrl+,", "settings")
-        a["settings"].setMenuRole(QAction.MenuRole.PreferencesRole)
-        a["reviewer"] = self._action(self.tr("Switch &reviewer…"), self.switch_reviewer)
-        a["refresh"] = self._action(self.tr("&Refresh"), self.refresh, QKeySequence.StandardKey.Refresh)
-        a["stage_ta"] = self._action(self.tr("Title/abstract stage"), partial(self.screen.set_stage, "ta"), "Ctrl+1")
-        a["stage_ft"] = self._action(self.tr("Full-text stage"), partial(self.screen.set_stage, "ft"), "Ctrl+2")
-        a["reshuffle"] = self._action(self.tr("New &random order"), self.screen.reshuffle)
-        a["conflicts"] = self._action(self.tr("&Conflicts…"), self.show_conflicts, "Ctrl+Shift+C")
-        a["agreement"] = self._action(self.tr("&Agreement…"), self.show_agreement)
-        a["prisma"] = self._action(self.tr("&PRISMA flow diagram…"), self.show_prisma)
-        a["study"] = self._action(self.tr("Report of another &study…"), self.link_study)
-        a["duplicates"] = self._action(self.tr("&Duplicates…"), partial(open_duplicates, self), "Ctrl+Shift+D")
-        a["merge"] = self._action(self.tr("&Merge decisions from a copy…"), self.merge_copy)
-        a["shortcuts"] = self._action(self.tr("&Keyboard shortcuts…"), self.edit_shortcuts)
-        a["help"] = self._action(self.tr("Keyboard &help"), self.toggle_help, bindings["help"], "help")
-        a["help"].setShortcuts([QKeySequence(bindings["help"]), QKeySequence("?")])
-        a["about"] = self._action(self.tr("&About screener"), self.about)
-        a["about"].setMenuRole(QAction.MenuRole.AboutRole)
-        self._describe_actions()
-
-    def _describe_actions(self) -> None:
-        """What the main actions do, shown in the status bar while the menu item is under the mouse."""
-        tips = {"new": self.tr("Create a project: its title, reviewers, criteria, exclusion reasons and tags"),
-                "open": self.tr("Open a project file (*.screener)"),
-                "open_url": self.tr("Open a team project kept on a PostgreSQL server"),
-                "demo": self.tr("Open a ready-made project of real papers, to try screening"),
-                "import": self.tr("Add search results (RIS, BibTeX, PubMed, EndNote, Web of Science, CSV, Excel); "
-                                  "each file counts as one source in PRISMA"),
-                "merge": self.tr("Bring in the decisions a reviewer made offline in a copy of this project"),
-                "settings": self.tr("Criteria, exclusion reasons, tags, reviewers and blinding of this project"),
-                "reviewer": self.tr("Screen as another reviewer of this project"),
-                "stage_ta": self.tr("Screen titles and abstracts"),
-                "stage_ft": self.tr("Screen the full texts of the records that passed title/abstract screening"),
-                "reshuffle": self.tr("List the records in a new random order"),
-                "conflicts": self.tr("The records the reviewers disagree on, to resolve one by one"),
-                "agreement": self.tr("How well the reviewers agree, by stage, reason and tag"),
-                "duplicates": self.tr("Records found more than once across the sources: merge or keep apart"),
-                "shortcuts": self.tr("Change the keys, or use the Rayyan or ASReview keys"),
-                "help": self.tr("Every key of the app (F1 or ?)")}
-        for name, tip in tips.items():
-            if name in self.actions_by_name:
-                self.actions_by_name[name].setStatusTip(tip)
-
-    def _build_menus(self) -> None:
-        a, s = self.actions_by_name, self.screen.actions_by_name
-        mb = self.menuBar()
-        m = mb.addMenu(self.tr("&File"))
-        for name in ("new", "open", "open_url", "demo"):
-            m.addAction(a[name])
-        self.recent_menu = m.addMenu(self.tr("Open &recent"))
-        m.addSeparator()
-        m.addAction(a["import"])
-        m.addAction(a["export"])
-        m.addAction(a["backup"])
-        m.addAction(a["merge"])
-        m.addAction(a["close"])
-        m.addSeparator()
-        m.addAction(a["quit"])
-        m = mb.addMenu(self.tr("&Edit"))
-        m.addAction(a["undo"])
-        m.addAction(a["redo"])
-        m.addSeparator()
-        m.addAction(s["search"])
-        m.addAction(a["shortcuts"])
-        m = mb.addMenu(self.tr("&Screening"))
-        for name in ("include", "exclude", "maybe", "clear"):
-            m.addAction(s[name])
-        m.addSeparator()
-        for name in ("next_todo", "next", "previous", "open_link", "note", "tags"):
-            m.addAction(s[name])
-        m.addSeparator()
-        m.addAction(a["stage_ta"])
-        m.addAction(a["stage_ft"])
-        m.addAction(a["reshuffle"])
-        m.addSeparator()
-        m.addAction(a["conflicts"])
-        m.addSeparator()
-        m.addAction(s["attach"])
-        m.addAction(s["not_retrieved"])
-        m.addAction(a["study"])
-        m = mb.addMenu(self.tr("&Project"))
-        m.addAction(a["settings"])
-        m.addAction(a["reviewer"])
-        m.addAction(a["agreement"])
-        m.addAction(a["prisma"])
-        m.addAction(a["duplicates"])
-        m.addAction(a["refresh"])
-        m = mb.addMenu(self.tr("&Help"))
-        m.addAction(a["help"])
-        m.addAction(a["about"])
-        self._fill_recent_menu()
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for p in config.recent_projects():
-            act = self.recent_menu.addAction(p if "://" in p else Path(p).name)
-            act.setToolTip(p)
-            act.triggered.connect(lambda _=False, path=p: self.open_project(path))
-        self.recent_menu.setEnabled(bool(config.recent_projects()))
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
@@ -489,107 +360,6 @@ class MainWindow(QMainWindow):
         self.dialogs["settings"] = dialog
         dialog.open()
         return dialog
-
-    def show_conflicts(self) -> None:
-        """Screening → Conflicts…: the current stage's conflicts, if this reviewer may see them."""
-        if self.ctx is None or self.session is None:
-            return
-
-        def opened(dialog) -> None:
-            self.dialogs["conflicts"] = dialog
-
-        open_conflicts(self, self.ctx, self.runner, self.session.stage, on_open=opened, on_resolved=self._on_resolved)
-
-    def _on_resolved(self, _record_id: int) -> None:
-        if self.session is not None:
-            self.session.model.refresh_rows()
-
-    def merge_copy(self) -> None:
-        """File → Merge decisions from a copy…: bring in what a reviewer screened offline."""
-        if self.ctx is None:
-            return
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Merge decisions from another copy of this project"),
-                                              "", self.tr("screener projects (*.screener)"))
-        if path:
-            self.runner.submit(merge_projects, self.ctx.store, path, lane="db", done=self._on_merged,
-                               failed=self._on_error)
-
-    def _on_merged(self, report: dict) -> None:
-        new = sum(len(ids) for ids in report["new_conflicts"].values())
-        new_tags = sum(len(ids) for ids in report.get("new_tag_disagreements", {}).values())
-        QMessageBox.information(self, self.tr("Merged"), self.tr(
-            "{added} new and {updated} newer decisions came in; {unchanged} were already here and {kept} are "
-            "newer here. {resolutions} resolutions. New conflicts: {new}; new tag disagreements: {tags}.").format(
-                added=report["decisions_added"], updated=report["decisions_updated"],
-                unchanged=report["unchanged"], kept=report["kept_newer_here"],
-                resolutions=report["resolutions"], new=new, tags=new_tags))
-        self.refresh()
-
-    def show_agreement(self) -> AgreementDialog | None:
-        """Project → Agreement…: the agreement dashboard, opened on the current stage."""
-        if self.ctx is None:
-            return None
-        stage = self.session.stage if self.session is not None else Stage.TITLE_ABSTRACT.value
-        dialog = AgreementDialog(self.ctx, self.runner, stage, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialogs["agreement"] = dialog
-        dialog.open()
-        return dialog
-
-    def show_prisma(self) -> PrismaWindow | None:
-        """Project → PRISMA flow diagram…: the live diagram, its exports and the methods text."""
-        if self.ctx is None:
-            return None
-        old = self.dialogs.get("prisma")
-        if old is not None and old.isVisible():
-            old.raise_()
-            old.activateWindow()
-            return old
-        dialog = PrismaWindow(self.ctx, self.runner, self.session, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        # it shows one project as one reviewer's session feeds it: a new project or reviewer closes it
-        self.project_opened.connect(dialog.close)
-        self.project_closed.connect(dialog.close)
-        self.live.refreshed.connect(dialog.schedule_refresh)  # teammates' decisions on a server project
-        self.dialogs["prisma"] = dialog
-        dialog.destroyed.connect(lambda _=None: self.dialogs.pop("prisma", None))
-        dialog.show()
-        return dialog
-
-    def export_tables(self) -> ExportDialog | None:
-        """File → Export a table…: the review's tables (and figures) in CSV, TSV, XLSX, RIS, BibTeX, SVG, PNG."""
-        if self.ctx is None:
-            return None
-        dialog = ExportDialog(self.ctx, self.runner, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.exported.connect(lambda r: self.show_status(self.tr("Wrote %1 rows to %2")
-                                                           .replace("%1", str(r["rows"])).replace("%2", r["path"])))
-        self.dialogs["export"] = dialog
-        dialog.open()
-        return dialog
-
-    def link_study(self, study_id: int | None = None) -> None:
-        """Screening → Report of another study…: link the current record to a study's main record
-        (PRISMA counts studies and reports apart); 0 makes it a study of its own again."""
-        if self.session is None or self.session.current is None:
-            return
-        from screener.services.studies import link_report, unlink_report
-
-        rid = self.session.current
-        if study_id is None:
-            from PySide6.QtWidgets import QInputDialog
-
-            study_id, ok = QInputDialog.getInt(
-                self, self.tr("Report of another study"),
-                self.tr("Record %1 is a report of the study whose main record is (0: its own study):")
-                .replace("%1", str(rid)), 0, 0, 2_000_000_000)
-            if not ok:
-                return
-        job = partial(unlink_report, self.ctx.store, rid) if study_id == 0 else partial(link_report, self.ctx.store,
-                                                                                          rid, study_id)
-        self.runner.submit(job, lane="db", failed=self._on_error,
-                           done=lambda link: self.show_status(self.tr("Study %1: reports %2").replace(
-                               "%1", str(link.study_id)).replace("%2", ", ".join(map(str, link.reports)))))
 
     def reload_context(self) -> None:
         if self.ctx is None:
