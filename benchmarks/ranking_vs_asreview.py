@@ -26,12 +26,15 @@ Where ASReview comes from (``--asreview``):
 * ``auto`` (default): ``live`` when ASReview is installed, else ``reference``. The output says
   which was used.
 
-Time per step: screener's mean seconds of one refit + rerank of the whole pool
-(``mean_retrain_seconds``); ASReview's ``mean_step_s`` (one refit + rerank + label, the first
-step, which also builds the features, left out). The simulation refits after every include and
-otherwise after a batch of max(1, 2 % of the records screened so far), as the GUI's debounced
-refit does, so per screened record screener spends less than one step. Timings are wall time and
-depend on the machine's load, printed at the start and the end.
+Time per step. ASReview's step is one refit + rerank + label, one per screened record
+(``mean_step_s``; the first step, which also builds the features, left out). screener's
+simulation refits after every include and otherwise after a batch of max(1, 2 % of the records
+screened so far), as the GUI's debounced refit does; so, like for like, the ``step`` column
+times (CPU) one refit + rerank at 30 training-set sizes spread over every step from the priors
+to the last include, and compares it with ASReview's reference step time measured on an idle
+machine (ASReview's live runs are timed too, but on this shared machine their wall times
+depend on the load). ``refit`` is the mean wall time of the simulation's own refits, ``rec``
+their total per screened record. The table prints the load average at the start and the end.
 
     python benchmarks/ranking_vs_asreview.py                       # everything
     python benchmarks/ranking_vs_asreview.py --asreview reference  # without ASReview
@@ -150,7 +153,9 @@ def metrics_of(order: list[int], gold: list[int], priors: list[int]):
 # -- the table ----------------------------------------------------------------------------------------
 
 def fmt(v, spec: str) -> str:
-    return "-" if v is None or (isinstance(v, float) and np.isnan(v)) else format(v, spec)
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "-".rjust(int(spec.lstrip("+").split(".")[0]))
+    return format(v, spec)
 
 
 def mean(values) -> float | None:

@@ -103,3 +103,8 @@ def test_stopping_records_automation_exclusions(store):
     c = prisma_counts(store)
     assert c.excluded_automatic == 8 and c.records_screened == 4
     assert check_invariants(c) == []
+    from screener.services.methods_text import methods_text
+
+    text = methods_text(store)
+    assert "stopped after 4 of 13 records, before the stopping rule allowed it" in text
+    assert "the 9 records left unscreened were marked as ineligible by this automation tool" in text

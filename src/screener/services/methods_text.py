@@ -9,6 +9,7 @@ from __future__ import annotations
 from screener.services.agreement import stage_agreement
 from screener.services.prisma import prisma_counts
 from screener.services.project import get_settings
+from screener.services.ranking import automation_report
 from screener.services.reviewers import list_reviewers
 from screener.storage.session import Store
 
@@ -54,8 +55,12 @@ def methods_text(store: Store) -> str:
         f" were sought, {_n(c.dbr_notretrieved_reports)} could not be retrieved and {_n(c.dbr_assessed)} were"
         f" assessed in full, of which {_n(sum(n for _, n in c.dbr_excluded))} were excluded"
         + (" (" + "; ".join(f"{name}: {_n(n)}" for name, n in c.dbr_excluded) + ")" if c.dbr_excluded else "")
-        + f". {_n(c.new_studies)} studies were included.",
+        + f". {_n(c.new_studies)} studies were included"
+        + (f", reported in {_n(c.new_reports)} reports." if c.new_reports != c.new_studies else "."),
     ]
+    stop = automation_report(store)
+    if stop is not None:  # PRISMA item 8: the automation tool, how it was used, and what it decided
+        text.insert(2, stop["sentence"])
     if c.awaiting:
         text.append(f"Screening is still in progress: {_n(c.awaiting)} records or reports await a final decision.")
     return " ".join(t for t in text if t)
