@@ -39,3 +39,27 @@ def settle(app, window, cond=lambda: True, timeout: float = 30) -> None:
                 return
         time.sleep(0.005)
     raise TimeoutError(f"the window did not settle ({window.runner.pending()} jobs running)")
+
+
+def sample_pdf(path: Path) -> Path:
+    """A one-page A4 PDF with a title and an abstract, to attach as a full text."""
+    from PySide6.QtGui import QFont, QPageSize, QPainter, QPdfWriter
+
+    writer = QPdfWriter(str(path))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    writer.setResolution(150)
+    p = QPainter(writer)
+    p.setFont(QFont("DejaVu Serif", 16, QFont.Weight.Bold))
+    p.drawText(120, 200, "A foundation model for medical image segmentation")
+    p.setFont(QFont("DejaVu Serif", 10))
+    body = ("Abstract. We adapt a segment-anything model to CT and MRI with lightweight adapters and "
+            "evaluate zero-shot and fine-tuned performance on twelve public datasets. ") * 6
+    line, y = "", 300
+    for word in body.split():
+        if len(line) + len(word) > 95:
+            p.drawText(120, y, line)
+            line, y = "", y + 34
+        line += word + " "
+    p.drawText(120, y, line)
+    p.end()
+    return path

@@ -24,7 +24,7 @@ import time
 import traceback
 from pathlib import Path
 
-from offscreen import isolated_app, settle
+from offscreen import isolated_app, sample_pdf, settle
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -115,29 +115,6 @@ def _reference_files(tmp: Path) -> tuple[Path, Path]:
     wos = tmp / "wos-savedrecs.bib"
     wos.write_text("".join(bib[420:]), encoding="utf-8")
     return scopus, wos
-
-
-def _pdf(path: Path) -> Path:
-    from PySide6.QtGui import QFont, QPageSize, QPainter, QPdfWriter
-
-    writer = QPdfWriter(str(path))
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setResolution(150)
-    p = QPainter(writer)
-    p.setFont(QFont("DejaVu Serif", 16, QFont.Weight.Bold))
-    p.drawText(120, 200, "A foundation model for medical image segmentation")
-    p.setFont(QFont("DejaVu Serif", 10))
-    body = ("Abstract. We adapt a segment-anything model to CT and MRI with lightweight adapters and "
-            "evaluate zero-shot and fine-tuned performance on twelve public datasets. ") * 6
-    line, y = "", 300
-    for word in body.split():
-        if len(line) + len(word) > 95:
-            p.drawText(120, y, line)
-            line, y = "", y + 34
-        line += word + " "
-    p.drawText(120, y, line)
-    p.end()
-    return path
 
 
 def render(out: Path) -> tuple[list[Path], list[str]]:
@@ -427,7 +404,7 @@ def render(out: Path) -> tuple[list[Path], list[str]]:
         wait(lambda: w.session.stage == "full_text" and not w.session.loading)
         w.session.go_to(shown)
         wait(lambda: w.screen.record_pane.shown_id == shown)
-        w.screen.attach_file(str(_pdf(tmp / "paper.pdf")))
+        w.screen.attach_file(str(sample_pdf(tmp / "paper.pdf")))
         wait(lambda: w.screen.fulltext_pane.loaded_path is not None)
         w.session.go_to(shown)
         wait(lambda: w.screen.record_pane.shown_id == shown)

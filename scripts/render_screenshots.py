@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from offscreen import isolated_app, settle
+from offscreen import isolated_app, sample_pdf, settle
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -23,7 +23,6 @@ SIZE = (1400, 860)
 
 def main(out: Path) -> list[Path]:
     from PySide6.QtCore import Qt
-    from PySide6.QtGui import QFont, QPageSize, QPainter, QPdfWriter
     from PySide6.QtTest import QTest
 
     app, tmp = isolated_app("screener-shots-")
@@ -92,24 +91,7 @@ def main(out: Path) -> list[Path]:
         update_settings(store, stage_changes={"full_text": {"blind": True}})
     w.refresh()
     wait()
-    pdf = tmp / "paper.pdf"
-    writer = QPdfWriter(str(pdf))
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setResolution(150)
-    p = QPainter(writer)
-    p.setFont(QFont("DejaVu Serif", 16, QFont.Weight.Bold))
-    p.drawText(120, 200, "A foundation model for medical image segmentation")
-    p.setFont(QFont("DejaVu Serif", 10))
-    body = ("Abstract. We adapt a segment-anything model to CT and MRI with lightweight adapters "
-            "and evaluate zero-shot and fine-tuned performance on twelve public datasets. ") * 6
-    words, line, y = body.split(), "", 300
-    for word in words:
-        if len(line) + len(word) > 95:
-            p.drawText(120, y, line)
-            line, y = "", y + 34
-        line += word + " "
-    p.drawText(120, y, line)
-    p.end()
+    pdf = sample_pdf(tmp / "paper.pdf")
     w.screen.set_stage("ft")
     wait(lambda: w.session.stage == "full_text" and w.session.current is not None)
     rid = w.session.current

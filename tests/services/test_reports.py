@@ -98,6 +98,8 @@ def test_stopping_records_automation_exclusions(store):
                          reasons=[] if rid == 1 else ["Wrong population"])
     with pytest.raises(UserError, match="not say it is safe"):
         stop_screening(store, "ana")
+    with pytest.raises(UserError, match="only the owner or an adjudicator"):
+        stop_screening(store, "ben", force=True)  # a plain reviewer cannot decide for the team
     res = stop_screening(store, "ana", force=True)
     assert res["excluded_by_automation"] == 9 and res["forced"]  # 8 from databases, 1 from citation searching
     c = prisma_counts(store)

@@ -37,26 +37,24 @@ def _summary(doc) -> None:
         print(doc["note"], file=sys.stderr)
 
 
-def cmd_push(args) -> int:
-    from screener.services.team import push
-
-    doc = push(args.project, args.url)
-    if args.json:
+def _report(doc, as_json: bool) -> int:
+    if as_json:
         _json_out(doc)
     else:
         _summary(doc)
     return 0
+
+
+def cmd_push(args) -> int:
+    from screener.services.team import push
+
+    return _report(push(args.project, args.url), args.json)
 
 
 def cmd_pull(args) -> int:
     from screener.services.team import pull
 
-    doc = pull(args.url, args.project)
-    if args.json:
-        _json_out(doc)
-    else:
-        _summary(doc)
-    return 0
+    return _report(pull(args.url, args.project), args.json)
 
 
 def new_password() -> str:

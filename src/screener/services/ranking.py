@@ -22,11 +22,11 @@ import numpy as np
 from scipy.stats import rankdata
 from sqlalchemy import func, select
 
-from screener.core.enums import Stage
+from screener.core.enums import Role, Stage
 from screener.ranking.features import record_text
 from screener.ranking.model import DRY_RUN, Ranker, RankerSettings
 from screener.ranking.stopping import StoppingEstimate, stopping_test
-from screener.storage.models import Decision, DecisionEvent, Record, Resolution
+from screener.storage.models import Decision, DecisionEvent, Record, Resolution, Reviewer
 from screener.storage.session import Store
 
 #: the simple rule shown beside the statistical one: stop after this many excluded in a row
@@ -279,6 +279,10 @@ def stop_screening(store: Store, by: str, force: bool = False) -> dict[str, Any]
             + f") after {stop['n_screened']} of {stop['n_records']} records; ranking: {model['description']}")
     with store.unit() as s:
         by_id = reviewer_id(s, by)
+        # Stopping decides the unscreened records for the whole team: the owner's or an
+        # adjudicator's call, as resolving conflicts is.
+        if s.get(Reviewer, by_id).role not in (Role.OWNER.value, Role.ADJUDICATOR.value):
+            raise UserError(f"{by} is a reviewer: only the owner or an adjudicator may stop screening for the team")
         decided = set(s.scalars(select(Decision.record_id).where(Decision.stage == stage_v)))
         resolved = set(s.scalars(select(Resolution.record_id).where(Resolution.stage == stage_v)))
         left = [rid for rid in s.scalars(select(Record.id).where(Record.duplicate_of.is_(None)).order_by(Record.id))

@@ -77,14 +77,24 @@ def find_reason(session, stage: str, name: str) -> Reason:
     return r
 
 
+def _editable(session, model, row_id: int, version: int | None, kind: str, label, since: str):
+    """The ``model`` row to edit, refused (ConflictError) when it is not the ``version`` the caller showed.
+
+    ``kind`` names the row in messages ("tag"); ``label(row)`` gives its name as a person knows it.
+    """
+    row = session.get(model, row_id)
+    if row is None and version is None:
+        raise NotFoundError(f"no {kind} with id {row_id}")
+    if version is not None:  # the label may cost a query (a tag's path): only for the message
+        what = f"the {kind} {label(row)!r}" if row is not None else f"the {kind} {row_id}"
+        check_version(row, version, what, since=since)
+    return row
+
+
 def _editable_reason(session, reason_id: int, version: int | None) -> Reason:
     """The reason to edit, refused (ConflictError) when it is not the ``version`` the caller showed."""
-    r = session.get(Reason, reason_id)
-    if r is None and version is None:
-        raise NotFoundError(f"no exclusion reason with id {reason_id}")
-    what = f"the exclusion reason {r.name!r}" if r is not None else f"the exclusion reason {reason_id}"
-    check_version(r, version, what, since="since the list was shown")
-    return r
+    return _editable(session, Reason, reason_id, version, "exclusion reason", lambda r: r.name,
+                     "since the list was shown")
 
 
 def rename_reason(store: Store, reason_id: int, name: str, version: int | None = None) -> None:
@@ -198,12 +208,8 @@ def add_tag(store: Store, path: str, shortcut: str = "") -> TagInfo:
 
 def editable_tag(session, tag_id: int, version: int | None) -> Tag:
     """The tag to edit, refused (ConflictError) when it is not the ``version`` the caller showed."""
-    t = session.get(Tag, tag_id)
-    if t is None and version is None:
-        raise NotFoundError(f"no tag with id {tag_id}")
-    what = f"the tag {tag_paths(session)[t.id]!r}" if t is not None else f"the tag {tag_id}"
-    check_version(t, version, what, since="since the taxonomy was shown")
-    return t
+    return _editable(session, Tag, tag_id, version, "tag", lambda t: tag_paths(session)[t.id],
+                     "since the taxonomy was shown")
 
 
 def rename_tag(store: Store, tag_id: int, name: str, version: int | None = None) -> None:

@@ -104,6 +104,21 @@ def _pool(values: dict[str, dict[Any, int]]) -> list[tuple[str, dict[Any, int]]]
     return ranked[:MAX_SERIES] + [(f"Other ({len(ranked) - MAX_SERIES} values)", dict(other))]
 
 
+def _heading(svg: _Svg, title: str, width: float) -> float:
+    """The figure's title, centred and wrapped to ``width``; returns the y below it."""
+    y = MARGIN
+    for piece in wrap(title, width - 2 * MARGIN, 15.0, bold=True):
+        svg.text(width / 2, y + 15, piece, size=15.0, bold=True, anchor="middle")
+        y += 20
+    return y + 6
+
+
+def _empty(svg: _Svg, width: float, y: float, message: str, title: str) -> str:
+    """The whole document when there is nothing to draw: the title and ``message``."""
+    svg.text(width / 2, y + 30, message, anchor="middle", colour="#555555")
+    return svg.document(width, y + 60 + MARGIN, title)
+
+
 def year_tags_svg(rows: Sequence[Sequence[Any]], title: str = "Included records per year and tag") -> str:
     """One panel per facet: stacked bars of records per publication year, one colour per value."""
     data = _series(rows)
@@ -120,14 +135,9 @@ def year_tags_svg(rows: Sequence[Sequence[Any]], title: str = "Included records 
     legend_w = 230.0
     axis_w = text_width("0000", SMALL) + 10 + SMALL + 6  # tick labels and the rotated axis title
     width = MARGIN + axis_w + plot_w + 24 + legend_w + MARGIN
-    y = MARGIN
-    for piece in wrap(title, width - 2 * MARGIN, 15.0, bold=True):
-        svg.text(width / 2, y + 15, piece, size=15.0, bold=True, anchor="middle")
-        y += 20
-    y += 6
+    y = _heading(svg, title, width)
     if not data:
-        svg.text(width / 2, y + 30, "No included records with tags yet", anchor="middle", colour="#555555")
-        return svg.document(width, y + 60 + MARGIN, title)
+        return _empty(svg, width, y, "No included records with tags yet", title)
     year_label_h = (max(text_width(t, SMALL) for t in labels) * 0.71 + 10) if rotate_years else SMALL + 8
     for facet in sorted(data):
         series = _pool(data[facet])
@@ -206,15 +216,9 @@ def crosstab_svg(rows: Sequence[Sequence[Any]], title: str = "Included records: 
         need = MARGIN + row_w + grid_w + overhang + MARGIN
         blocks.append((fa, fb, cells, row_vals, col_vals, row_w, col_h))
         width = max(width, need, MARGIN * 2 + text_width(f"{fa} × {fb}", SIZE, bold=True))
-    y = MARGIN
-    for piece in wrap(title, width - 2 * MARGIN, 15.0, bold=True):
-        svg.text(width / 2, y + 15, piece, size=15.0, bold=True, anchor="middle")
-        y += 20
-    y += 6
+    y = _heading(svg, title, width)
     if not blocks:
-        svg.text(width / 2, y + 30, "No included records with tags of two facets yet", anchor="middle",
-                 colour="#555555")
-        return svg.document(width, y + 60 + MARGIN, title)
+        return _empty(svg, width, y, "No included records with tags of two facets yet", title)
     for fa, fb, cells, row_vals, col_vals, row_w, col_h in blocks:
         svg.text(MARGIN, y + SIZE, f"{fa} × {fb}", bold=True)
         y += SIZE + 8
