@@ -105,3 +105,20 @@ def test_stop_records_the_rest_as_excluded_by_automation(qtbot, main_window, two
         report = automation_report(store)
     assert report["excluded_by_automation"] == 18 and report["criterion"]["forced"]
     assert report["model"]["settings"]["model"] and "stopped after 2 of 20 records" in report["sentence"]
+
+
+def test_a_plain_reviewer_cannot_stop_screening_for_the_team(qtbot, main_window, two_topics):
+    from screener.services.reviewers import add_reviewer
+
+    with open_project(two_topics) as store:
+        add_reviewer(store, "ben")
+    w = main_window
+    open_as(qtbot, w, two_topics, reviewer="ben")
+    panel = w.screen.ranking_panel
+    panel.set_delay(20)
+    key(qtbot, w, Qt.Key.Key_I)
+    exclude(qtbot, w)
+    settle(qtbot, w)
+    qtbot.waitUntil(lambda: panel.snapshot is not None and panel.snapshot.n_labeled == 2, timeout=10000)
+    assert not panel.stop_button.isEnabled()
+    assert "owner or an adjudicator" in panel.stop_button.toolTip()

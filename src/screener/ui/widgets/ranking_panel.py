@@ -70,8 +70,9 @@ class RankingPanel(QWidget):
         form.addRow(self.tr("Exploration:"), self.explore_spin)
         layout.addLayout(form)
         self.stop_button = QPushButton(self.tr("Stop screening…"))
-        self.stop_button.setToolTip(self.tr("Record every record nobody has decided yet as excluded by automation "
-                                            "(reported in PRISMA with the model and the stopping criterion)"))
+        self.stop_tip = self.tr("Record every record nobody has decided yet as excluded by automation "
+                                "(reported in PRISMA with the model and the stopping criterion)")
+        self.stop_button.setToolTip(self.stop_tip)
         self.stop_button.clicked.connect(self.request_stop)
         layout.addWidget(self.stop_button)
         self._show(None)
@@ -177,7 +178,11 @@ class RankingPanel(QWidget):
 
     def _show(self, snap: ranking.RankingSnapshot | None) -> None:
         title_abstract = self.session is not None and self.session.stage == Stage.TITLE_ABSTRACT.value
-        self.stop_button.setEnabled(snap is not None and title_abstract and snap.n_labeled < snap.n_records)
+        # stopping decides the unscreened records for the whole team (services.ranking.stop_screening)
+        may_stop = self.session is not None and self.session.ctx.role in ("owner", "adjudicator")
+        self.stop_button.setEnabled(may_stop and snap is not None and title_abstract and snap.n_labeled < snap.n_records)
+        self.stop_button.setToolTip(self.stop_tip if may_stop or self.session is None else self.tr(
+            "Only the project owner or an adjudicator can stop screening for the team"))
         if snap is None:
             self.model_label.setText(self.tr("Model: not fitted yet"))
             for label in (self.recall_label, self.rule_label, self.heuristic_label):
