@@ -159,12 +159,7 @@ def attach_pdf(store: Store, record_id: int, pdf: str | Path, added_by: str = ""
     old_name = ""
     try:
         with store.unit() as s:
-            check_record(s, record_id)
-            att = s.scalar(select(Attachment).where(Attachment.record_id == int(record_id)))
-            if att is None:
-                att = Attachment(record_id=int(record_id))
-                s.add(att)
-            old_name = att.file_name if att.status == ATTACHED else ""
+            att, old_name = _attachment_row(s, record_id)
             att.status, att.file_name, att.original_name = ATTACHED, name, src.name
             att.sha256, att.size, att.added_by, att.added_at = digest, size, added_by, utcnow()
             s.flush()
@@ -184,12 +179,7 @@ def mark_not_retrieved(store: Store, record_id: int, by: str = "", folder: str |
     A PDF attached earlier is removed from the attachment folder: the project no longer refers to it.
     """
     with store.unit() as s:
-        check_record(s, record_id)
-        att = s.scalar(select(Attachment).where(Attachment.record_id == int(record_id)))
-        if att is None:
-            att = Attachment(record_id=int(record_id))
-            s.add(att)
-        old_name = att.file_name if att.status == ATTACHED else ""
+        att, old_name = _attachment_row(s, record_id)
         att.status, att.file_name, att.original_name, att.sha256, att.size = NOT_RETRIEVED, "", "", "", 0
         att.added_by, att.added_at = by, utcnow()
         s.flush()
@@ -197,6 +187,16 @@ def mark_not_retrieved(store: Store, record_id: int, by: str = "", folder: str |
     if old_name:
         _remove(attachment_dir(store, folder), old_name)
     return info
+
+
+def _attachment_row(s, record_id: int) -> tuple[Attachment, str]:
+    """The record's attachment row (a new one if it has none) and the file it refers to now, if any."""
+    check_record(s, record_id)
+    att = s.scalar(select(Attachment).where(Attachment.record_id == int(record_id)))
+    if att is None:
+        att = Attachment(record_id=int(record_id))
+        s.add(att)
+    return att, (att.file_name if att.status == ATTACHED else "")
 
 
 def get_attachment(store: Store, record_id: int, folder: str | Path | None = None) -> AttachmentInfo | None:

@@ -267,10 +267,8 @@ class MainWindow(MenusMixin, ReviewActionsMixin, QMainWindow):
         if address is None and is_server_url(last):
             address = ServerAddress.parse(last)[0]
         dialog = ConnectDialog(address, message, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(partial(self._on_connect_accepted, dialog))
-        self.dialogs["connect"] = dialog
-        dialog.open()
+        self._open_dialog("connect", dialog)
         return dialog
 
     def _on_connect_accepted(self, dialog: ConnectDialog) -> None:
@@ -338,10 +336,8 @@ class MainWindow(MenusMixin, ReviewActionsMixin, QMainWindow):
         if self.ctx is None:
             return None
         dialog = ImportDialog(self.ctx, self.runner, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.imported.connect(self._on_imported)
-        self.dialogs["import"] = dialog
-        dialog.open()
+        self._open_dialog("import", dialog)
         if paths:
             dialog.add_files(paths)
         return dialog
@@ -355,10 +351,8 @@ class MainWindow(MenusMixin, ReviewActionsMixin, QMainWindow):
         if self.ctx is None:
             return None
         dialog = ProjectSettingsDialog(self.ctx, self.runner, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.changed.connect(self.reload_context)
-        self.dialogs["settings"] = dialog
-        dialog.open()
+        self._open_dialog("settings", dialog)
         return dialog
 
     def reload_context(self) -> None:
@@ -377,6 +371,12 @@ class MainWindow(MenusMixin, ReviewActionsMixin, QMainWindow):
             self.screen.apply_context(ctx)
         self._show_context()
 
+    def _open_dialog(self, name: str, dialog) -> None:
+        """Open a window-modal dialog that deletes itself when closed, kept by name for tests and refreshes."""
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialogs[name] = dialog
+        dialog.open()
+
     def refresh(self) -> None:
         self.reload_context()
         if self.session is not None:
@@ -384,10 +384,8 @@ class MainWindow(MenusMixin, ReviewActionsMixin, QMainWindow):
 
     def edit_shortcuts(self) -> None:
         dialog = ShortcutsDialog(self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(self.apply_keys)
-        self.dialogs["shortcuts"] = dialog
-        dialog.open()
+        self._open_dialog("shortcuts", dialog)
 
     def apply_keys(self) -> None:
         bindings = keys.bindings()

@@ -63,9 +63,7 @@ class ReviewActionsMixin:
             return None
         stage = self.session.stage if self.session is not None else Stage.TITLE_ABSTRACT.value
         dialog = AgreementDialog(self.ctx, self.runner, stage, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialogs["agreement"] = dialog
-        dialog.open()
+        self._open_dialog("agreement", dialog)
         return dialog
 
     def show_prisma(self) -> PrismaWindow | None:
@@ -93,11 +91,9 @@ class ReviewActionsMixin:
         if self.ctx is None:
             return None
         dialog = ExportDialog(self.ctx, self.runner, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.exported.connect(lambda r: self.show_status(self.tr("Wrote %1 rows to %2")
                                                            .replace("%1", str(r["rows"])).replace("%2", r["path"])))
-        self.dialogs["export"] = dialog
-        dialog.open()
+        self._open_dialog("export", dialog)
         return dialog
 
     def link_study(self, study_id: int | None = None) -> None:
