@@ -93,6 +93,8 @@ class ParsedFile:
     ``found`` counts the record starts detected in the file, so ``found == len(records) +
     len(errors)`` always holds. ``source_hint`` is a database name recognised from the content
     (e.g. "PubMed", "Scopus"), ``search_date``/``query`` are given when the file says so.
+    ``clean`` is the reader's promise that every record holds only strings (and a year) free
+    of control characters, so an importer need not look through them again.
     """
 
     path: str
@@ -104,6 +106,7 @@ class ParsedFile:
     search_date: str = ""
     query: str = ""
     sha256: str = ""
+    clean: bool = False
 
     @property
     def found(self) -> int:

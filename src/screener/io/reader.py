@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from screener.core.errors import FileFormatError
 from screener.core.progress import Progress, checkpoint
 from screener.core.records import ParsedFile
+from screener.io.pieces import combine
 
 #: format name -> module under screener.io that parses it
 FORMATS: dict[str, str] = {
@@ -39,15 +41,36 @@ def canonical_format(name: str) -> str:
     return key
 
 
-def read_file(path: str | Path, format: str | None = None, encoding: str | None = None,
-              progress: Progress | None = None) -> ParsedFile:
-    """Read ``path``; the format is detected from its content unless ``format`` is given."""
+@dataclass
+class OpenedFile:
+    """A reference file read, hashed and decoded, whose records come piece by piece.
+
+    :meth:`pieces` yields ``(piece, done)``: a :class:`ParsedFile` of the next records and
+    errors, and how much of ``size`` has been read. A format that cannot be read in pieces, and
+    a file that does not clearly look like its format, were parsed whole when the file was
+    opened, so every error that refuses a whole file comes from :func:`open_file` itself.
+    """
+
+    path: str
+    format: str
+    encoding: str
+    sha256: str
+    size: int
+    _pieces: Iterator[tuple[ParsedFile, int]]
+
+    def pieces(self) -> Iterator[tuple[ParsedFile, int]]:
+        return self._pieces
+
+
+def open_file(path: str | Path, format: str | None = None, encoding: str | None = None,
+              progress: Progress | None = None) -> OpenedFile:
+    """Open ``path`` for reading; the format is detected from its content unless ``format`` is given."""
     p = Path(path)
     try:
         size = p.stat().st_size
         if size > MAX_BYTES:
             raise FileFormatError(str(p), f"file is too large ({size} bytes) for a reference export")
-        return read_bytes(p.read_bytes(), str(p), format=format, encoding=encoding, progress=progress)
+        return open_bytes(p.read_bytes(), str(p), format=format, encoding=encoding, progress=progress)
     except FileNotFoundError:
         raise FileFormatError(str(p), "no such file") from None
     except IsADirectoryError:
@@ -56,9 +79,9 @@ def read_file(path: str | Path, format: str | None = None, encoding: str | None 
         raise FileFormatError(str(p), "permission denied") from None
 
 
-def read_bytes(data: bytes, path: str, format: str | None = None, encoding: str | None = None,
-               progress: Progress | None = None) -> ParsedFile:
-    """Parse ``data`` as read from ``path`` (the path names it in messages and hints the format)."""
+def open_bytes(data: bytes, path: str, format: str | None = None, encoding: str | None = None,
+               progress: Progress | None = None) -> OpenedFile:
+    """:func:`open_file` of ``data`` as read from ``path`` (the path names it in messages and hints the format)."""
     import hashlib
 
     from screener.io.detect import detect_format
@@ -71,11 +94,30 @@ def read_bytes(data: bytes, path: str, format: str | None = None, encoding: str 
     module = importlib.import_module(f"screener.io.{FORMATS[fmt]}")
     checkpoint(progress, 0, 0, f"reading {Path(path).name} as {fmt}")
     if fmt == "xlsx":
-        parsed = module.parse_bytes(data, path)
-        enc = "xlsx"
-    else:
-        text, enc = decode_bytes(data, path, encoding)
-        del data  # the text is all the parser needs; a large export is hundreds of MB twice over
-        parsed = module.parse(text, path, fmt) if FORMATS[fmt] == "tabular" else module.parse(text, path)
+        whole = module.parse_bytes(data, path)
+        return OpenedFile(path, fmt, "xlsx", digest, 1, iter([(whole, 1)]))
+    text, enc = decode_bytes(data, path, encoding)
+    del data  # the text is all the parser needs; a large export is hundreds of MB twice over
+    if hasattr(module, "parse_pieces") and module.streams(text):
+        return OpenedFile(path, fmt, enc, digest, len(text), module.parse_pieces(text, path))
+    whole = module.parse(text, path, fmt) if FORMATS[fmt] == "tabular" else module.parse(text, path)
     checkpoint(progress)
-    return replace(parsed, path=path, format=fmt, encoding=enc, sha256=digest)
+    return OpenedFile(path, fmt, enc, digest, len(text), iter([(whole, len(text))]))
+
+
+def read_file(path: str | Path, format: str | None = None, encoding: str | None = None,
+              progress: Progress | None = None) -> ParsedFile:
+    """Read ``path`` whole; the format is detected from its content unless ``format`` is given."""
+    return _whole(open_file(path, format=format, encoding=encoding, progress=progress))
+
+
+def read_bytes(data: bytes, path: str, format: str | None = None, encoding: str | None = None,
+               progress: Progress | None = None) -> ParsedFile:
+    """Parse ``data`` as read from ``path`` (the path names it in messages and hints the format)."""
+    return _whole(open_bytes(data, path, format=format, encoding=encoding, progress=progress))
+
+
+def _whole(opened: OpenedFile) -> ParsedFile:
+    pieces = [piece for piece, _ in opened.pieces()]
+    parsed = pieces[0] if len(pieces) == 1 else combine(opened.path, opened.format, pieces)
+    return replace(parsed, path=opened.path, format=opened.format, encoding=opened.encoding, sha256=opened.sha256)

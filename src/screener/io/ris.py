@@ -22,12 +22,14 @@ Rejected, each as a :class:`RecordError` with its line:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import rispy
 
 from screener.core.errors import FileFormatError
 from screener.core.records import ParsedFile, RecordData, RecordError
 from screener.io.normalize import normalize_pmid
+from screener.io.pieces import combine, cut_before, line_separator
 from screener.io.tagged import (
     Fields,
     add,
@@ -38,12 +40,11 @@ from screener.io.tagged import (
     join_pages,
     keep_or_reject,
     pmid_from_accession,
-    split_lines,
     take_first,
     take_list,
     year_of,
 )
-from screener.io.text import clean
+from screener.io.text import clean, has_control
 
 # Which tag each core field comes from, in order of preference; the writer uses the first.
 TITLE = ("TI", "T1")
@@ -73,11 +74,21 @@ _LOOSE = re.compile(r"([A-Z][A-Z0-9]|PMID)[ \t]{0,3}-(?:[ \t]+(.*))?$")
 _TYPE_CODE = re.compile(r"[A-Z]{2,8}")
 _NO_TY = "tagged lines without a 'TY  - ' line to start their record"
 _SNIFF = re.compile(r"^TY[ \t]{1,2}-", re.MULTILINE)
+_BOUNDS = frozenset({"TY", "ER"})
+#: Why a file read as RIS is refused outright.
+NOTHING = "no RIS records found (no line starts with 'TY  - ')"
 
 
 def sniff(text: str) -> bool:
     """True when the start of ``text`` has a RIS record start (``TY  - ``)."""
     return _SNIFF.search(head(text)) is not None
+
+
+def streams(text: str) -> bool:
+    """True when ``text`` plainly is RIS (a ``TY  - `` line near its start), so that reading it
+    in pieces (:func:`parse_pieces`) finds at least one record and cannot end in an error."""
+    start = head(text)
+    return start.startswith("TY  - ") or "\nTY  - " in start
 
 
 def tag_of(line: str) -> tuple[str, str] | None:
@@ -99,8 +110,34 @@ def tag_of(line: str) -> tuple[str, str] | None:
     return tag, value
 
 
+#: A large file is read this many characters at a time (cut before a record start), so that an
+#: import writes one piece while it reads the next and never holds every record at once.
+PIECE = 1 << 20
+
+
 def parse(text: str, path: str) -> ParsedFile:
     """Parse RIS ``text`` read from ``path``; see the module docstring for what is rejected."""
+    parsed = combine(path, "ris", (piece for piece, _ in parse_pieces(text, path)))
+    if not parsed.found:
+        raise FileFormatError(path, NOTHING)
+    return parsed
+
+
+def parse_pieces(text: str, path: str, size: int = PIECE) -> Iterator[tuple[ParsedFile, int]]:
+    """What :func:`parse` reads, a piece of ``text`` at a time: ``(piece, characters read)``.
+
+    Pieces are cut just before a ``TY  - `` line, where the reader would close the record it
+    is in anyway, so reading piece by piece gives exactly what one pass over the whole text does.
+    """
+    sep = line_separator(text)
+    first, done = 1, 0
+    for piece in cut_before(text, "\nTY  - ", size):
+        done += len(piece)
+        yield _read_piece(piece, path, first, sep), done
+        first += piece.count(sep)
+
+
+def _read_piece(text: str, path: str, first_line: int, sep: str) -> ParsedFile:
     records: list[RecordData] = []
     errors: list[RecordError] = []
     values: dict[str, list[str]] | None = None  # the record being read
@@ -133,9 +170,14 @@ def parse(text: str, path: str) -> ParsedFile:
             errors.append(RecordError(trail_start, _NO_TY))
 
     target: dict[str, list[str]] | None = None  # where tag lines go: the record, a trail, nowhere yet
-    tags2 = _TAGS2  # a local: this loop runs once per line of the file
-    for no, line in enumerate(split_lines(text), 1):
-        if line[2:5] == "  -" and line[:2] in tags2 and (len(line) == 5 or line[5] == " "):
+    tags2 = _TAGS2  # locals: this loop runs once per line of the file
+    # Control characters are rare: one fast look at the piece saves one per value.
+    dirty = has_control(text)
+    lines = text.split(sep)
+    if first_line == 1 and lines[0].startswith("\ufeff"):
+        lines[0] = lines[0][1:]
+    for no, line in enumerate(lines, first_line):
+        if line[2:6] == "  - " and line[:2] in tags2:  # the usual "XX  - value"
             tag = line[:2]
             value = line[6:].strip()
         elif not line or line.isspace():
@@ -148,7 +190,9 @@ def parse(text: str, path: str) -> ParsedFile:
                     _continue(target, last, line)
                 continue
             tag, value = found
-        if tag == "TY" or tag == "ER":
+        if dirty and value and not value.isprintable():
+            value = clean(value)
+        if tag in _BOUNDS:
             if tag == "TY":
                 finish()
                 values = target = {"TY": [value]}
@@ -167,18 +211,16 @@ def parse(text: str, path: str) -> ParsedFile:
             trail_start = no
         last = tag
         if value:
-            if not value.isprintable():
-                value = clean(value)
             found_values = target.get(tag)
             if found_values is None:
                 target[tag] = [value]
             else:
                 found_values.append(value)
     finish()
-    if not records and not errors:
-        raise FileFormatError(path, "no RIS records found (no line starts with 'TY  - ')")
-    return ParsedFile(path=path, format="ris", encoding="", records=tuple(records),
-                      errors=tuple(errors), source_hint=hint)
+    # Every value was cleaned as it was read (continuation lines in _continue), and what
+    # to_record derives from clean values is clean.
+    return ParsedFile(path=path, format="ris", encoding="", records=tuple(records), errors=tuple(errors),
+                      source_hint=hint, clean=True)
 
 
 def to_record(values: dict[str, list[str]], line: int) -> RecordData:

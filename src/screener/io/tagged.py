@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from screener.core.records import RecordData, RecordError
 from screener.io.normalize import normalize_arxiv, normalize_doi, normalize_pmid, parse_year
+from screener.io.pieces import line_separator
 from screener.io.text import clean, squash
 
 #: Database names that mean "this accession number is a PubMed id".
@@ -39,7 +40,7 @@ def split_lines(text: str, chunk: int = 1 << 20) -> Iterator[str]:
     a megabyte at a time, so a 250 MB export never holds millions of line objects at once.
     """
     start = 1 if text.startswith("\ufeff") else 0
-    sep = "\r" if "\n" not in text and "\r" in text else "\n"
+    sep = line_separator(text)
     end_of_text = len(text)
     while start < end_of_text:
         end = text.find(sep, start + chunk)

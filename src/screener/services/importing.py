@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import orjson
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,11 @@ from screener.core.enums import SourceType
 from screener.core.progress import Progress, checkpoint
 from screener.core.records import ParsedFile, RecordData
 from screener.io import read_file
+from screener.io.reader import OpenedFile, open_file
 from screener.io.text import clean, has_control
 from screener.services.dto import FileImport, ImportSummary
 from screener.storage.models import Record, Source, utcnow
+from screener.storage.bulk import BulkWriter
 from screener.storage.session import Store
 
 _BATCH = 5000
@@ -33,14 +36,15 @@ def import_files(store: Store, paths: Sequence[str | Path], source: str | None =
                  imported_by: str = "", progress: Progress | None = None) -> ImportSummary:
     """Import each file as one source.
 
-    Every file is parsed before anything is written, so a file that cannot be read at all stops
-    the whole command with the project untouched. Each file is then written in its own
-    transaction: a failure or a cancel leaves no part of that file in the project.
+    Every file is opened (read, decoded, its format checked) before anything is written, so a
+    file that cannot be read at all stops the whole command with the project untouched. Each
+    file is then written in its own transaction, piece by piece as it is parsed: a failure or
+    a cancel leaves no part of that file in the project.
     """
     stype = SourceType.parse(source_type).value
-    parsed = [read_file(p, format=format, encoding=encoding, progress=progress) for p in paths]
-    results = [import_parsed(store, pf, source=source, source_type=stype, imported_by=imported_by,
-                             progress=progress) for pf in parsed]
+    opened = [open_file(p, format=format, encoding=encoding, progress=progress) for p in paths]
+    results = [_import(store, f, source=source, source_type=stype, imported_by=imported_by, progress=progress)
+               for f in opened]
     if results and _auto_dedup(store):
         from screener.services.dedup import find_candidates
 
@@ -58,46 +62,68 @@ def _auto_dedup(store: Store) -> bool:
 
 _RECORD_COLUMNS = ("id", "title", "abstract", "authors", "year", "journal", "volume", "issue", "pages", "doi",
                    "pmid", "arxiv_id", "url", "keywords", "pub_type", "language", "extra", "created_at")
+_ORIGIN_COLUMNS = ("record_id", "source_id", "position", "line")
 
 
 def import_parsed(store: Store, pf: ParsedFile, source: str | None = None, source_type: str = "database",
                   imported_by: str = "", progress: Progress | None = None) -> FileImport:
     """Write one parsed file as a source with its records, in one transaction."""
-    stype = SourceType.parse(source_type).value
-    digest = pf.sha256 or _file_sha256(pf.path)
-    name = source or pf.source_hint or Path(pf.path).stem
-    errors = [e.as_dict() for e in pf.errors]
     total = len(pf.records)
+    batches = ((replace(pf, records=pf.records[k:k + _BATCH], errors=pf.errors if k == 0 else ()),
+                min(k + _BATCH, total)) for k in range(0, max(total, 1), _BATCH))
+    opened = OpenedFile(pf.path, pf.format, pf.encoding, pf.sha256 or _file_sha256(pf.path), total, batches)
+    return _import(store, opened, source=source, source_type=source_type, imported_by=imported_by,
+                   progress=progress, search_date=pf.search_date, query=pf.query)
+
+
+def _import(store: Store, opened: OpenedFile, source: str | None, source_type: str, imported_by: str,
+            progress: Progress | None, search_date: str = "", query: str = "") -> FileImport:
+    """Write one file's records as they are parsed, and its source row, in one transaction."""
+    stype = SourceType.parse(source_type).value
+    label = Path(opened.path).name
+    errors: list[dict[str, Any]] = []
+    found = imported = 0
+    hint = ""
     with store.unit() as s:
-        src = Source(file_name=Path(pf.path).name, sha256=digest, format=pf.format, encoding=pf.encoding,
-                     name=name, source_type=stype, search_date=pf.search_date, query=pf.query, found=pf.found,
-                     imported=total, rejected=len(pf.errors), errors=errors, imported_by=imported_by)
+        src = Source(file_name=label, sha256=opened.sha256, format=opened.format, encoding=opened.encoding,
+                     name=source or Path(opened.path).stem, source_type=stype, found=0, imported=0,
+                     rejected=0, errors=[], imported_by=imported_by)
         s.add(src)
         s.flush()
         conn = s.connection()
-        ids = _reserve_ids(conn, total)
-        insert_records, insert_origins = _bulk_statements(conn.dialect.paramstyle)
+        pg = conn.dialect.name == "postgresql"
         now = utcnow()
-        stamp = now if conn.dialect.name == "postgresql" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
-        # Driver-level executemany with ids assigned here and JSON encoded once: the ORM's
-        # per-row bookkeeping would dominate a 100k-record import otherwise.
-        dumps = _dumps
-        for start in range(0, total, _BATCH):
-            checkpoint(progress, start, total, f"importing {Path(pf.path).name}")
-            chunk = pf.records[start:start + _BATCH]
-            rows = []
-            for i, r in enumerate(chunk):
-                row = record_row(r)
-                rows.append((ids[start + i], row["title"], row["abstract"], dumps(row["authors"]), row["year"],
-                             row["journal"], row["volume"], row["issue"], row["pages"], row["doi"], row["pmid"],
-                             row["arxiv_id"], row["url"], dumps(row["keywords"]), row["pub_type"],
-                             row["language"], dumps(row["extra"]), stamp))
-            conn.exec_driver_sql(insert_records, rows)
-            conn.exec_driver_sql(insert_origins, [(ids[start + i], src.id, start + i, r.line)
-                                                  for i, r in enumerate(chunk)])
-        checkpoint(progress, total, total, f"imported {Path(pf.path).name}")
+        stamp = now if pg else now.strftime("%Y-%m-%d %H:%M:%S.%f")
+        next_id = None if pg else (conn.execute(select(func.max(Record.id))).scalar() or 0) + 1
+        checkpoint(progress, 0, opened.size, f"importing {label}")
+        # Rows go in through the driver with ids assigned here: the ORM's per-row bookkeeping
+        # would dominate a 100k-record import. The writer inserts one piece while the next is
+        # parsed (see storage.bulk).
+        with BulkWriter(conn) as writer:
+            for piece, done in opened.pieces():
+                records = piece.records
+                if pg:
+                    ids = _server_ids(conn, len(records))
+                else:
+                    ids = range(next_id, next_id + len(records))
+                    next_id += len(records)
+                trusted = piece.clean
+                writer.insert("records", _RECORD_COLUMNS,
+                              [(i, *record_row(r, trusted), stamp) for i, r in zip(ids, records)])
+                writer.insert("record_sources", _ORIGIN_COLUMNS,
+                              [(i, src.id, imported + k, r.line) for k, (i, r) in enumerate(zip(ids, records))])
+                imported += len(records)
+                errors += [e.as_dict() for e in piece.errors]
+                found += piece.found
+                hint = hint or piece.source_hint
+                search_date, query = search_date or piece.search_date, query or piece.query
+                checkpoint(progress, done, opened.size, f"importing {label}")
+        name = source or hint or Path(opened.path).stem
+        src.name, src.found, src.imported, src.rejected, src.errors = name, found, imported, len(errors), errors
+        src.search_date, src.query = search_date, query
         source_id = src.id
-    return FileImport(pf.path, pf.format, pf.encoding, name, stype, pf.found, total, len(pf.errors),
+    checkpoint(progress, opened.size, opened.size, f"imported {label}")
+    return FileImport(opened.path, opened.format, opened.encoding, name, stype, found, imported, len(errors),
                       tuple(errors), source_id)
 
 
@@ -106,30 +132,15 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode("utf-8")
 
 
-def _bulk_statements(paramstyle: str) -> tuple[str, str]:
-    mark = "?" if paramstyle == "qmark" else "%s"
+def _server_ids(conn, n: int) -> list[int]:
+    """``n`` new record ids from the server's sequence, which is safe under concurrent imports.
 
-    def stmt(table: str, columns: Sequence[str]) -> str:
-        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-
-    return (stmt("records", _RECORD_COLUMNS),
-            stmt("record_sources", ("record_id", "source_id", "position", "line")))
-
-
-def _reserve_ids(conn, n: int) -> list[int]:
-    """``n`` new record ids, taken inside the import's transaction.
-
-    On SQLite the source row was just written, so this transaction holds the database's write
-    lock and no one else can take the same ids. On PostgreSQL the ids come from the table's
-    sequence, which is safe under concurrent imports.
+    (On SQLite the source row written first holds the write lock, so ids follow the largest.)
     """
     if n == 0:
         return []
-    if conn.dialect.name == "postgresql":
-        q = text("SELECT nextval(pg_get_serial_sequence('records', 'id')) FROM generate_series(1, :n)")
-        return [row[0] for row in conn.execute(q, {"n": n})]
-    first = (conn.execute(select(func.max(Record.id))).scalar() or 0) + 1
-    return list(range(first, first + n))
+    q = text("SELECT nextval(pg_get_serial_sequence('records', 'id')) FROM generate_series(1, :n)")
+    return [row[0] for row in conn.execute(q, {"n": n})]
 
 
 def _file_sha256(path: str) -> str:
@@ -159,45 +170,41 @@ def _clean_list(items) -> list[Any]:
     return [clean(x) if type(x) is str else _jsonable(x) for x in items]
 
 
-_TEXT_FIELDS = ("title", "abstract", "journal", "volume", "issue", "pages", "doi", "pmid", "arxiv_id", "url",
-                "pub_type", "language")
-
-
-def record_row(r: RecordData) -> dict[str, Any]:
-    """Column values of a new record row (``id`` and ``created_at`` are added by the caller).
+def record_row(r: RecordData, trusted: bool = False) -> tuple[Any, ...]:
+    """Column values of a new record row, in ``_RECORD_COLUMNS`` order without ``id`` and ``created_at``.
 
     Readers clean their text already; this second look guards the database (PostgreSQL refuses
-    NUL) against any reader or caller that did not. It looks at all of a record's text at once
-    (``isprintable`` first, which is nearly free) and cleans field by field only when something
-    is there, because it runs once per imported record.
+    NUL) against any reader or caller that did not promise it (``trusted``: see
+    :attr:`ParsedFile.clean`). It looks at all of a record's text at once and cleans field by
+    field only when something is there, because it runs once per imported record.
     """
-    row: dict[str, Any] = {"title": r.title, "abstract": r.abstract, "authors": list(r.authors), "year": r.year,
-                           "journal": r.journal, "volume": r.volume, "issue": r.issue, "pages": r.pages,
-                           "doi": r.doi, "pmid": r.pmid, "arxiv_id": r.arxiv_id, "url": r.url,
-                           "keywords": list(r.keywords), "pub_type": r.pub_type, "language": r.language}
-    extra = {str(k): (list(v) if isinstance(v, tuple) else v) for k, v in r.extra.items()}
-    row["extra"] = extra
-    parts = [row[f] for f in _TEXT_FIELDS]
-    parts += row["authors"]
-    parts += row["keywords"]
+    extra = r.extra
+    if trusted:
+        return (r.title, r.abstract, _dumps(r.authors), r.year, r.journal, r.volume, r.issue, r.pages, r.doi,
+                r.pmid, r.arxiv_id, r.url, _dumps(r.keywords), r.pub_type, r.language, _dumps(extra))
+    parts = [r.title, r.abstract, r.journal, r.volume, r.issue, r.pages, r.doi, r.pmid, r.arxiv_id, r.url,
+             r.pub_type, r.language, *r.authors, *r.keywords]
     simple = True
-    for v in extra.values():
+    for k, v in extra.items():
         if type(v) is str:
             parts.append(v)
-        elif type(v) is list and all(type(x) is str for x in v):
+        elif type(v) in (list, tuple) and all(type(x) is str for x in v):
             parts.extend(v)
         else:
             simple = False
+        if type(k) is not str:
+            simple = False
     try:
-        text = " ".join(parts)
+        joined = " ".join(parts)
     except TypeError:  # a caller put a non-string in a text field
-        text, simple = "", False
-    if not simple or (not text.isprintable() and has_control(text)):
-        for f in _TEXT_FIELDS:
-            row[f] = clean(row[f]) if isinstance(row[f], str) else ("" if row[f] is None else str(row[f]))
-        row["authors"], row["keywords"] = _clean_list(row["authors"]), _clean_list(row["keywords"])
-        row["extra"] = _jsonable(extra)
-    return row
+        joined, simple = "", False
+    if simple and not has_control(joined):
+        return record_row(r, trusted=True)
+    text_of = lambda v: clean(v) if isinstance(v, str) else ("" if v is None else str(v))  # noqa: E731
+    return (text_of(r.title), text_of(r.abstract), _dumps(_clean_list(r.authors)), r.year, text_of(r.journal),
+            text_of(r.volume), text_of(r.issue), text_of(r.pages), text_of(r.doi), text_of(r.pmid),
+            text_of(r.arxiv_id), text_of(r.url), _dumps(_clean_list(r.keywords)), text_of(r.pub_type),
+            text_of(r.language), _dumps(_jsonable(extra)))
 
 
 def source_exists(store: Store, path: str | Path) -> bool:

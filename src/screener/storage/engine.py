@@ -19,6 +19,7 @@ from screener.core.errors import ProjectVersionError, UserError
 
 SUFFIX = ".screener"
 MIGRATIONS = Path(__file__).with_name("migrations")
+PAGE_SIZE = 8192
 
 
 def is_url(project: str) -> bool:
@@ -40,6 +41,10 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # committed decision survive a power cut; the busy timeout turns brief lock contention
     # between the CLI and the GUI into a short wait instead of an error.
     cur = dbapi_conn.cursor()
+    # Only a new, empty file takes a page size (before WAL is on); an abstract-sized record row
+    # of 2-3 kB fills a default 4 kB page alone, so 8 kB pages make projects a third smaller
+    # and large imports that much faster to write.
+    cur.execute(f"PRAGMA page_size={PAGE_SIZE}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
