@@ -8,6 +8,7 @@ Each timing runs in its own subprocess so peak RSS (ru_maxrss of the child) is i
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import subprocess
@@ -71,6 +72,9 @@ print(n, dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def child(code: str, *args: str) -> tuple[int, float, float]:
+    # Start each timing with nothing waiting to be written back (the generated file, the last
+    # run's project): otherwise that writeback competes with the import's own fsync.
+    os.sync()
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True).stdout
     n, dt, rss_kb = out.split()
     return int(n), float(dt), int(rss_kb) / 1024

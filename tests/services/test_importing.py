@@ -55,3 +55,51 @@ def test_counts_and_nul_cleaning(store):
         assert rec.title == "A title" and rec.extra == {"N1": ["xy", "z"]}
         src = s.scalar(select(Source))
         assert (src.found, src.imported, src.rejected, src.name) == (2, 1, 1, "Scopus")
+
+
+def made_ris(path, n: int) -> None:
+    lines = []
+    for k in range(n):
+        lines += ["TY  - JOUR", f"TI  - Paper number {k}", f"AU  - Author{k % 9}, B.", f"PY  - {1990 + k % 30}",
+                  f"AB  - {'An abstract sentence. ' * 20}", f"DO  - 10.1000/made.{k}", "ER  - ", ""]
+        if k % 500 == 7:
+            lines += ["TY  - JOUR", "ER  - ", ""]  # an empty record, rejected with its line
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_a_large_file_read_in_two_processes_imports_like_one_pass(store, tmp_path, monkeypatch):
+    from screener.io import parallel
+    from screener.io.reader import read_file
+    from screener.services.export import to_record_data
+    from screener.services.importing import import_files
+
+    ris_path = tmp_path / "big.ris"
+    made_ris(ris_path, 3000)
+    expected = read_file(ris_path)  # below the size for a helper: one pass here
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 0)
+    (res,) = import_files(store, [ris_path]).files
+    assert (res.found, res.imported, res.rejected) == (expected.found, len(expected.records), len(expected.errors))
+    assert list(res.errors) == [e.as_dict() for e in expected.errors]
+    with store.read() as s:
+        got = [to_record_data(r) for r in s.scalars(select(Record).order_by(Record.id))]
+        lines = list(s.scalars(select(RecordSource.line).order_by(RecordSource.position)))
+    assert [r.with_changes(line=None) for r in got] == [r.with_changes(line=None) for r in expected.records]
+    assert lines == [r.line for r in expected.records]
+
+
+def test_cancel_while_the_helper_reads_leaves_project_untouched(store, tmp_path, monkeypatch):
+    from screener.io import parallel
+    from screener.services.importing import import_files
+
+    ris_path = tmp_path / "big.ris"
+    made_ris(ris_path, 6000)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 0)
+
+    def cb(done, total, text):
+        if total and done > total // 3:
+            progress.cancel()
+
+    progress = Progress(cb)
+    with pytest.raises(Cancelled):
+        import_files(store, [ris_path], progress=progress)
+    assert counts(store) == (0, 0, 0)

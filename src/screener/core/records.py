@@ -60,6 +60,12 @@ class RecordData:
     def with_changes(self, **changes: Any) -> "RecordData":
         return replace(self, **changes)
 
+    def __reduce__(self):
+        # Pickled as a constructor call: the __setstate__ that dataclasses generates for slots
+        # looks up the fields again for every record, which made a helper process's 50k
+        # records slower to unpickle than to parse (see screener.io.parallel).
+        return (RecordData, tuple(getattr(self, name) for name in _FIELD_NAMES))
+
     def core_dict(self) -> dict[str, Any]:
         """The core fields as a plain dict (lists for sequences), for storage and export."""
         out: dict[str, Any] = {}
@@ -69,6 +75,9 @@ class RecordData:
             value = getattr(self, f.name)
             out[f.name] = list(value) if isinstance(value, tuple) else value
         return out
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(RecordData))
 
 
 @dataclass(frozen=True, slots=True)

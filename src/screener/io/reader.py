@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from screener.core.errors import FileFormatError
 from screener.core.progress import Progress, checkpoint
 from screener.core.records import ParsedFile
+from screener.io.parallel import two_halves
 from screener.io.pieces import combine
 
 #: format name -> module under screener.io that parses it
@@ -84,22 +86,37 @@ def open_bytes(data: bytes, path: str, format: str | None = None, encoding: str 
     """:func:`open_file` of ``data`` as read from ``path`` (the path names it in messages and hints the format)."""
     import hashlib
 
+    if not data or data.isspace():
+        raise FileFormatError(path, "the file is empty")
+    # hashlib lets other threads run while it hashes a large buffer: hash while decoding.
+    sha = hashlib.sha256()
+    hashing = threading.Thread(target=sha.update, args=(data,), name="screener-hash")
+    hashing.start()
+    try:
+        return _open_bytes(data, path, format, encoding, progress, sha, hashing)
+    finally:
+        hashing.join()
+
+
+def _open_bytes(data: bytes, path: str, format: str | None, encoding: str | None, progress: Progress | None,
+                sha, hashing: threading.Thread) -> OpenedFile:
     from screener.io.detect import detect_format
     from screener.io.text import decode_bytes
 
-    if not data or data.isspace():
-        raise FileFormatError(path, "the file is empty")
-    digest = hashlib.sha256(data).hexdigest()
     fmt = canonical_format(format) if format else detect_format(data, path, encoding)
     module = importlib.import_module(f"screener.io.{FORMATS[fmt]}")
     checkpoint(progress, 0, 0, f"reading {Path(path).name} as {fmt}")
     if fmt == "xlsx":
         whole = module.parse_bytes(data, path)
-        return OpenedFile(path, fmt, "xlsx", digest, 1, iter([(whole, 1)]))
+        hashing.join()
+        return OpenedFile(path, fmt, "xlsx", sha.hexdigest(), 1, iter([(whole, 1)]))
     text, enc = decode_bytes(data, path, encoding)
     del data  # the text is all the parser needs; a large export is hundreds of MB twice over
+    hashing.join()
+    digest = sha.hexdigest()
     if hasattr(module, "parse_pieces") and module.streams(text):
-        return OpenedFile(path, fmt, enc, digest, len(text), module.parse_pieces(text, path))
+        pieces = two_halves(module.__name__, text, path, module.PIECE_MARKER)
+        return OpenedFile(path, fmt, enc, digest, len(text), pieces)
     whole = module.parse(text, path, fmt) if FORMATS[fmt] == "tabular" else module.parse(text, path)
     checkpoint(progress)
     return OpenedFile(path, fmt, enc, digest, len(text), iter([(whole, len(text))]))

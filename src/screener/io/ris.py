@@ -113,6 +113,8 @@ def tag_of(line: str) -> tuple[str, str] | None:
 #: A large file is read this many characters at a time (cut before a record start), so that an
 #: import writes one piece while it reads the next and never holds every record at once.
 PIECE = 1 << 20
+#: Where a piece may end: before a line that starts a record.
+PIECE_MARKER = "\nTY  - "
 
 
 def parse(text: str, path: str) -> ParsedFile:
@@ -123,15 +125,15 @@ def parse(text: str, path: str) -> ParsedFile:
     return parsed
 
 
-def parse_pieces(text: str, path: str, size: int = PIECE) -> Iterator[tuple[ParsedFile, int]]:
+def parse_pieces(text: str, path: str, size: int = PIECE, first_line: int = 1) -> Iterator[tuple[ParsedFile, int]]:
     """What :func:`parse` reads, a piece of ``text`` at a time: ``(piece, characters read)``.
 
     Pieces are cut just before a ``TY  - `` line, where the reader would close the record it
     is in anyway, so reading piece by piece gives exactly what one pass over the whole text does.
     """
     sep = line_separator(text)
-    first, done = 1, 0
-    for piece in cut_before(text, "\nTY  - ", size):
+    first, done = first_line, 0
+    for piece in cut_before(text, PIECE_MARKER, size):
         done += len(piece)
         yield _read_piece(piece, path, first, sep), done
         first += piece.count(sep)

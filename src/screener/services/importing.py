@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
+from screener.core.collector import collector_paused
 from screener.core.enums import SourceType
 from screener.core.progress import Progress, checkpoint
 from screener.core.records import ParsedFile, RecordData
@@ -42,9 +43,10 @@ def import_files(store: Store, paths: Sequence[str | Path], source: str | None =
     a cancel leaves no part of that file in the project.
     """
     stype = SourceType.parse(source_type).value
-    opened = [open_file(p, format=format, encoding=encoding, progress=progress) for p in paths]
-    results = [_import(store, f, source=source, source_type=stype, imported_by=imported_by, progress=progress)
-               for f in opened]
+    with collector_paused():
+        opened = [open_file(p, format=format, encoding=encoding, progress=progress) for p in paths]
+        results = [_import(store, f, source=source, source_type=stype, imported_by=imported_by,
+                           progress=progress) for f in opened]
     if results and _auto_dedup(store):
         from screener.services.dedup import find_candidates
 

@@ -67,7 +67,8 @@ class BulkWriter:
         step = max(1, min(_ROWS, self._max_values // len(columns)))
         for k in range(0, len(rows), step):
             batch = rows[k:k + step]
-            self._queue.put((self._statement(table, columns, len(batch)), list(chain.from_iterable(batch))))
+            self._queue.put((self._statement(table, columns, len(batch)), list(chain.from_iterable(batch)),
+                             f"INSERT INTO {table} ({', '.join(columns)}): {len(batch)} rows"))
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if self._thread is None:
@@ -97,11 +98,11 @@ class BulkWriter:
                 if job is _STOP:
                     return
                 if self._failure is None:
-                    sql, values = job
+                    sql, values, what = job
                     try:
                         cursor.execute(sql, values)
                     except BaseException as exc:  # handed to the caller's thread
-                        self._failure = _wrapped(exc, sql)
+                        self._failure = _wrapped(exc, what)
         finally:
             cursor.close()
 
@@ -110,12 +111,13 @@ class BulkWriter:
             raise self._failure
 
 
-def _wrapped(exc: BaseException, sql: str) -> BaseException:
-    """A driver error as SQLAlchemy would have raised it, so callers handle it the same way."""
+def _wrapped(exc: BaseException, what: str) -> BaseException:
+    """A driver error as SQLAlchemy would have raised it, so callers handle it the same way
+    (``what`` stands for the statement, which holds hundreds of rows' placeholders)."""
     import sqlite3
 
     if isinstance(exc, sqlite3.Error):
-        return DBAPIError.instance(sql, None, exc, sqlite3.Error)
+        return DBAPIError.instance(what, None, exc, sqlite3.Error)
     return exc
 
 
