@@ -52,7 +52,7 @@ def two_halves(module_name: str, text: str, path: str, marker: str,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_environment())
     # Sent from a thread: a pipe write lets other threads run, so this process starts on its
     # own part at once while the helper starts and reads.
-    feeding = threading.Thread(target=_send, args=(helper.stdin, text[cut:]), name="screener-feed", daemon=True)
+    feeding = threading.Thread(target=_send, args=(helper.stdin, text, cut), name="screener-feed", daemon=True)
     feeding.start()
     finished = False
     try:
@@ -85,9 +85,11 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def _send(stream, text: str) -> None:
+def _send(stream, text: str, start: int, chunk: int = 4 << 20) -> None:
     try:
-        stream.write(text.encode("utf-8", "surrogatepass"))
+        # A few megabytes at a time: one copy of the whole part would be as large as the file.
+        for k in range(start, len(text), chunk):
+            stream.write(text[k:k + chunk].encode("utf-8", "surrogatepass"))
     except OSError:  # the helper is gone; reading from it says so
         pass
     finally:

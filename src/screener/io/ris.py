@@ -135,11 +135,13 @@ def parse_pieces(text: str, path: str, size: int = PIECE, first_line: int = 1) -
     first, done = first_line, 0
     for piece in cut_before(text, PIECE_MARKER, size):
         done += len(piece)
-        yield _read_piece(piece, path, first, sep), done
-        first += piece.count(sep)
+        parsed, lines = _read_piece(piece, path, first, sep)
+        yield parsed, done
+        first += lines - 1  # a piece ends with a line break: its last "line" is the next piece's
 
 
-def _read_piece(text: str, path: str, first_line: int, sep: str) -> ParsedFile:
+def _read_piece(text: str, path: str, first_line: int, sep: str) -> tuple[ParsedFile, int]:
+    """What one piece holds, and how many lines it was split into."""
     records: list[RecordData] = []
     errors: list[RecordError] = []
     values: dict[str, list[str]] | None = None  # the record being read
@@ -179,8 +181,8 @@ def _read_piece(text: str, path: str, first_line: int, sep: str) -> ParsedFile:
     if first_line == 1 and lines[0].startswith("\ufeff"):
         lines[0] = lines[0][1:]
     for no, line in enumerate(lines, first_line):
-        if line[2:6] == "  - " and line[:2] in tags2:  # the usual "XX  - value"
-            tag = line[:2]
+        tag = line[:2]
+        if line[2:6] == "  - " and tag in tags2:  # the usual "XX  - value"
             value = line[6:].strip()
         elif not line or line.isspace():
             continue
@@ -222,7 +224,7 @@ def _read_piece(text: str, path: str, first_line: int, sep: str) -> ParsedFile:
     # Every value was cleaned as it was read (continuation lines in _continue), and what
     # to_record derives from clean values is clean.
     return ParsedFile(path=path, format="ris", encoding="", records=tuple(records), errors=tuple(errors),
-                      source_hint=hint, clean=True)
+                      source_hint=hint, clean=True), len(lines)
 
 
 def to_record(values: dict[str, list[str]], line: int) -> RecordData:
