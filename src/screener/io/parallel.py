@@ -42,14 +42,21 @@ def two_halves(module_name: str, text: str, path: str, marker: str,
     """
     module = importlib.import_module(module_name)
     cut = 0
-    if len(text) >= (PARALLEL_MIN if minimum is None else minimum) and (os.cpu_count() or 1) > 1 and not getattr(sys, "frozen", False):
+    large = len(text) >= (PARALLEL_MIN if minimum is None else minimum)
+    # A frozen app (PyInstaller) has no interpreter to run a module with.
+    if large and (os.cpu_count() or 1) > 1 and sys.executable and not getattr(sys, "frozen", False):
         cut = text.find(marker, int(len(text) * (1 - SHARE))) + 1
     if cut <= 0:
         yield from module.parse_pieces(text, path)
         return
     second_line = text.count("\n", 0, cut) + 1
-    helper = subprocess.Popen([sys.executable, "-m", "screener.io.part_reader", module_name, path, str(second_line), str(cut)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_environment())
+    try:
+        helper = subprocess.Popen([sys.executable, "-m", "screener.io.part_reader", module_name, path,
+                                   str(second_line), str(cut)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_environment())
+    except OSError:  # no interpreter to start (an embedded Python): read it all here
+        yield from module.parse_pieces(text, path)
+        return
     # Sent from a thread: a pipe write lets other threads run, so this process starts on its
     # own part at once while the helper starts and reads.
     feeding = threading.Thread(target=_send, args=(helper.stdin, text, cut), name="screener-feed", daemon=True)
