@@ -181,3 +181,56 @@ def test_conflicts_tags_resolve_and_merge(project, tmp_path):
         assert merge_projects(store, project)["resolutions"] == 0
         doc = list_conflicts(store)
     assert doc["count"] == 0 and doc["tag_count"] == 0
+
+
+def test_merged_duplicates_with_differing_decisions_are_a_conflict_in_json(project_location):
+    """On a project file and on a PostgreSQL project (the command line takes its URL)."""
+    from screener.services.dedup import merge_records
+
+    project = project_location
+    store = init_project(project, reviewers=["ana", "ben"], template="medical-imaging-fm")
+    import_parsed(store, ParsedFile("refs.ris", "ris", "utf-8", tuple(
+        RecordData(title=f"Paper {i + 1} on foundation models", year=2020 + i % 5) for i in range(8))), source="PubMed")
+    store.close()
+    with open_project(project) as store:
+        screening.decide(store, 5, "ana", "include")
+        screening.decide(store, 6, "ben", "exclude", reasons=[REASON])
+        res = merge_records(store, [5, 6], by="ana", kept=5)
+    assert res["conflict_stages"] == ["title_abstract"]
+    doc = _no_nan(run("conflicts", str(project), "--json").stdout)
+    assert doc["count"] == 1
+    entry = doc["conflicts"][0]
+    assert (entry["record_id"], entry["kind"], entry["label"]) == (5, "label", "conflict")
+    assert entry["merged_conflict"] is True and entry["merged"] == [6] and entry["version"] == 0
+    assert [(d["reviewer"], d["label"], d["record_id"]) for d in entry["decisions"]] == [
+        ("ana", "include", 5), ("ben", "exclude", 6)]
+    assert "ben on #6: exclude" in run("conflicts", str(project)).stdout
+    status = _no_nan(run("status", str(project), "--json").stdout)
+    assert status["stages"]["title_abstract"]["conflicts"] == 1
+    run("resolve", str(project), "5", "include", "--by", "ana")
+    assert _no_nan(run("conflicts", str(project), "--json").stdout)["count"] == 0
+
+
+def test_init_auto_dedup_merges_at_import_and_prisma_counts_per_source(tmp_path):
+    from tests.services.test_dedup_service import PUBMED_RIS, SCOPUS_RIS
+
+    path = tmp_path / "auto.screener"
+    made = _no_nan(run("init", str(path), "--reviewer", "ana", "--auto-dedup", "--json").stdout)
+    assert made["auto_dedup"] is True
+    files = []
+    for name, text in (("pubmed.ris", PUBMED_RIS), ("scopus.ris", SCOPUS_RIS)):
+        files.append(tmp_path / name)
+        files[-1].write_text(text, encoding="utf-8")
+    run("import", str(path), str(files[0]), "--source", "PubMed")
+    run("import", str(path), str(files[1]), "--source", "Scopus")
+    prisma = _no_nan(run("prisma", str(path), "--json").stdout)
+    assert prisma["duplicates"] == 1 and prisma["records_screened"] == 2
+    assert prisma["duplicates_by_source"] == {"PubMed": 1} and prisma["invariant_problems"] == []
+    assert "database_specific_results" in prisma and "records_excluded_human" in prisma  # the keys stay
+    assert "duplicates per source: PubMed 1" in run("prisma", str(path), "--methods").stdout
+
+    plain = tmp_path / "plain.screener"
+    assert _no_nan(run("init", str(plain), "--no-auto-dedup", "--json").stdout)["auto_dedup"] is False
+    run("import", str(plain), *map(str, files))
+    prisma = _no_nan(run("prisma", str(plain), "--json").stdout)
+    assert prisma["duplicates"] == 0 and prisma["duplicates_by_source"] == {}

@@ -296,3 +296,15 @@ def test_simulated_reviews_add_up_and_any_slip_is_caught(counts, name):
     assert check_invariants(slipped)
     rows = parse_csv(template_csv(counts))
     assert [r["data"] for r in rows] == TEMPLATE_DATA_COLUMN
+
+
+def test_duplicates_per_source_are_an_extra_named_field_outside_the_arithmetic():
+    # a record found in two sources counts under each: the total need not be ``duplicates``
+    counts = dataclasses.replace(DONE, duplicates_by_source={"PubMed": 300, "Scopus": 290})
+    doc = counts.to_json_dict()
+    assert doc["duplicates_by_source"] == {"PubMed": 300, "Scopus": 290}
+    assert list(doc)[: len(TEMPLATE_KEYS)] == list(TEMPLATE_KEYS)
+    assert check_invariants(counts) == check_invariants(DONE) == []
+    assert DONE.to_json_dict()["duplicates_by_source"] == {}
+    assert any("duplicates_by_source" in p for p in check_invariants(
+        dataclasses.replace(DONE, duplicates_by_source={"PubMed": -1})))

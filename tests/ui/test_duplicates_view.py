@@ -141,6 +141,41 @@ def test_find_review_merge_not_duplicate_split(qtbot, main_window, dup_project):
     dialog.close()
 
 
+def test_merged_differing_decisions_wait_in_conflicts_until_resolved(qtbot, main_window, dup_project):
+    from screener.services.outcomes import stage_outcomes
+    from screener.ui.conflicts_view import ConflictsDialog
+
+    w = main_window
+    dialog = _open(qtbot, w, dup_project)
+    dialog.auto_box.setChecked(True)
+    qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.last_find is not None and dialog.idle, timeout=10000)
+    assert dialog.current().ids == (1, 4)
+    dialog.kept_choice[(1, 4)] = 4
+    _key(qtbot, dialog, Qt.Key.Key_M)
+    _wait(qtbot, dialog)
+    assert dialog.notice.isVisible() and "#4 is listed under Conflicts" in dialog.notice.text()
+    dialog.close()
+
+    w.actions_by_name["conflicts"].trigger()
+    qtbot.waitUntil(lambda: isinstance(w.dialogs.get("conflicts"), ConflictsDialog), timeout=5000)
+    conflicts = w.dialogs["conflicts"]
+    qtbot.waitUntil(lambda: not conflicts.busy and conflicts.list.count() == 1, timeout=5000)
+    assert conflicts.list.item(0).text().startswith("#4 ")
+    assert "(#1) were screened differently" in conflicts.title_label.text()
+    headers = [conflicts.table.horizontalHeaderItem(c).text() for c in range(conflicts.table.columnCount())]
+    assert headers == ["ana", "ana on #1"]
+    assert [conflicts.table.item(0, c).text() for c in range(2)] == ["exclude", "include"]
+    qtbot.keyClick(conflicts.list, Qt.Key.Key_I)
+    qtbot.waitUntil(lambda: not conflicts.busy and conflicts.list.count() == 0, timeout=5000)
+    assert "No conflicts left" in conflicts.count_label.text()
+    with open_project(dup_project) as store, store.read() as s:
+        outcome = stage_outcomes(s, "title_abstract")[4]
+    assert outcome.state == "include" and outcome.resolved
+    settle(qtbot, w)
+    conflicts.close()
+
+
 A3 = RecordData(title="SEGMENT ANYTHING IN MEDICAL IMAGES", authors=("Ma, J.", "He, Y."), year=2024,
                 journal="NATURE COMMUNICATIONS", volume="15", issue="1", pages="654", pmid="38253604")
 

@@ -173,6 +173,40 @@ def test_settings_dialog_edits_reasons_taxonomy_and_terms(qtbot, main_window, pr
     assert any(n == "Animal study" for n in (r.name for r in w.ctx.reasons["title_abstract"]))
 
 
+def test_settings_dialog_turns_merging_duplicates_at_import_on(qtbot, main_window, project, tmp_path):
+    from screener.services.dedup import list_groups
+    from screener.services.importing import import_files
+
+    w = main_window
+    open_as(qtbot, w, project)
+    dialog = w.project_settings()
+    wait_idle(qtbot, w)
+    dialog.tabs.setCurrentIndex(1)  # Screening
+    box = dialog.auto_dedup
+    assert box.isVisible() and not box.isChecked() and "import" in box.text()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    assert box.isChecked()
+    dialog.grab().save(str(tmp_path / "settings_screening.png"))
+    dialog.save()
+    settle(qtbot, w)
+    assert not isValid(dialog) or not dialog.isVisible()
+    assert w.ctx.settings.auto_dedup is True
+    with open_project(project) as store:
+        assert get_settings(store).auto_dedup is True
+        # the setting at work: a second file with the same paper ends merged
+        a, b = tmp_path / "a.ris", tmp_path / "b.ris"
+        import_files(store, [write_ris(a, 1, broken=False), write_ris(b, 1, broken=False)])
+        assert [len(g["merged"]) for g in list_groups(store)] == [1]
+    dialog = w.project_settings()  # shown again as saved; unticking it saves off
+    wait_idle(qtbot, w)
+    assert dialog.auto_dedup.isChecked()
+    dialog.auto_dedup.setChecked(False)
+    dialog.save()
+    settle(qtbot, w)
+    with open_project(project) as store:
+        assert get_settings(store).auto_dedup is False
+
+
 def test_help_overlay_about_and_key_presets(qtbot, main_window, project):
     w = main_window
     open_as(qtbot, w, project)

@@ -40,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--question", default="")
     p.add_argument("--reviewer", action="append", default=[], metavar="NAME")
     p.add_argument("--template", default="blank", choices=["blank", "medical-imaging-fm"])
+    p.add_argument("--auto-dedup", action=argparse.BooleanOptionalAction, default=False,
+                   help="merge the sure duplicates after every import (default: off; the GUI's project settings "
+                        "change it later)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_init)
 
@@ -144,11 +147,11 @@ def cmd_init(args) -> int:
     from screener.services.project import init_project
 
     store = init_project(args.project, title=args.title, reviewers=args.reviewer, template=args.template,
-                         question=args.question)
+                         question=args.question, auto_dedup=args.auto_dedup)
     store.close()
     if args.json:
         _json_out({"project": args.project, "title": args.title or Path(args.project).stem,
-                   "template": args.template, "reviewers": args.reviewer})
+                   "template": args.template, "reviewers": args.reviewer, "auto_dedup": args.auto_dedup})
     else:
         _err(f"created {args.project}")
     return 0

@@ -58,7 +58,8 @@ def cmd_conflicts(args) -> int:
         return 0
     print(f"{doc['count']} conflicts at {doc['stage']}")
     for c in doc["conflicts"]:
-        votes = "; ".join(f"{d['reviewer']}: {d['label']}" + (f" ({', '.join(d['reasons'])})" if d["reasons"] else "")
+        votes = "; ".join(f"{d['reviewer']}" + (f" on #{d['record_id']}" if d["record_id"] != c["record_id"] else "")
+                          + f": {d['label']}" + (f" ({', '.join(d['reasons'])})" if d["reasons"] else "")
                           for d in c["decisions"])
         print(f"{c['record_id']}\t{c['title'][:70]}\t{votes}")
     if doc["tag_count"]:

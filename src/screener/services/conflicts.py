@@ -40,9 +40,11 @@ def _union(decisions: Sequence[dict[str, Any]]) -> list[str]:
     return sorted({t for d in decisions for t in d["tags"]})
 
 
-def _decision_dicts(session, record_id: int, stage: str) -> list[dict[str, Any]]:
+def _decision_dicts(session, record_id: int, stage: str, merged: Sequence[int] = ()) -> list[dict[str, Any]]:
+    """The decisions on the record, then those on the records merged into it (``record_id`` says which)."""
     return [{"reviewer": d.reviewer, "label": d.label, "reasons": list(d.reasons), "tags": list(d.tags),
-             "note": d.note} for d in record_decisions(session, record_id, stage)]
+             "note": d.note, "record_id": rid} for rid in (record_id, *merged)
+            for d in record_decisions(session, rid, stage)]
 
 
 def _tag_disagreements(session, stage: str, included: list[int]) -> list[int]:
@@ -79,12 +81,15 @@ def open_disagreements(session, stage: str) -> tuple[set[int], set[int]]:
 def list_conflicts(store: Store, stage: str = "title_abstract") -> dict[str, Any]:
     """The `conflicts --json` document: unresolved records whose reviewers disagree.
 
-    ``conflicts`` (and ``count``) are the label conflicts. ``tag_disagreements`` (and
-    ``tag_count``) are the included records whose reviewers tagged differently and whose final
-    tags nobody settled yet. Every entry has ``kind`` ("label" or "tags"), the reviewers'
-    ``decisions`` side by side, ``tags_differ``, ``final_tags``: the tags that stand now (the
-    union of the reviewers' tags), and ``version``: the version of the record's resolution at
-    this stage (0: none yet), to pass back to :func:`resolve` / :func:`settle_tags`.
+    ``conflicts`` (and ``count``) are the label conflicts, including a kept record whose merged
+    duplicates carry decisions that differ from its own (``merged_conflict`` true; resolving the
+    kept record settles it). ``tag_disagreements`` (and ``tag_count``) are the included records
+    whose reviewers tagged differently and whose final tags nobody settled yet. Every entry has
+    ``kind`` ("label" or "tags"), the reviewers' ``decisions`` side by side (those on the records
+    in ``merged``, the duplicates merged into it, follow; each decision's ``record_id`` says which
+    record it was made on), ``tags_differ``, ``final_tags``: the tags that stand now (the union of
+    the reviewers' tags on the record itself), and ``version``: the version of the record's
+    resolution at this stage (0: none yet), to pass back to :func:`resolve` / :func:`settle_tags`.
     """
     stage_v = Stage.parse(stage).value
     with store.read() as s:
@@ -95,12 +100,19 @@ def list_conflicts(store: Store, stage: str = "title_abstract") -> dict[str, Any
         titles = dict(s.execute(select(Record.id, Record.title).where(Record.id.in_(wanted))).all()) if wanted else {}
         versions = dict(s.execute(select(Resolution.record_id, Resolution.version).where(
             Resolution.stage == stage_v, Resolution.record_id.in_(wanted))).all()) if wanted else {}
+        merged: dict[int, list[int]] = defaultdict(list)
+        if wanted:
+            for rid, kept in s.execute(select(Record.id, Record.duplicate_of).where(Record.duplicate_of.in_(wanted))
+                                       .order_by(Record.id)):
+                merged[kept].append(rid)
 
         def entry(rid: int, kind: str) -> dict[str, Any]:
-            decisions = _decision_dicts(s, rid, stage_v)
+            decisions = _decision_dicts(s, rid, stage_v, merged.get(rid, ()))
+            own = [d for d in decisions if d["record_id"] == rid]
             return {"record_id": rid, "title": titles.get(rid, ""), "kind": kind, "label": outcomes[rid].state,
-                    "decisions": decisions, "tags_differ": tags_differ(decisions), "final_tags": _union(decisions),
-                    "version": versions.get(rid, 0)}
+                    "decisions": decisions, "tags_differ": tags_differ(decisions), "final_tags": _union(own),
+                    "version": versions.get(rid, 0), "merged": merged.get(rid, []),
+                    "merged_conflict": outcomes[rid].merged}
 
         items = [entry(rid, "label") for rid in ids]
         tag_items = [entry(rid, "tags") for rid in tag_ids]

@@ -18,11 +18,14 @@ from typing import Any, Sequence
 
 from sqlalchemy import select
 
+from screener.core.enums import Stage
 from screener.core.errors import NotFoundError, UserError
 from screener.core.progress import Progress
 from screener.dedup import SURE, best_record, find_duplicates, merge_fields
 from screener.services.export import to_record_data
-from screener.storage.models import Decision, DuplicateGroup, DuplicatePair, Record, RecordSource, Source, utcnow
+from screener.services.outcomes import stage_outcomes
+from screener.services.prisma import duplicates_per_source
+from screener.storage.models import Decision, DuplicateGroup, DuplicatePair, Record, utcnow
 from screener.storage.session import Store
 
 MERGEABLE = ("title", "abstract", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
@@ -177,16 +180,18 @@ def _json_fields(rec: Record) -> dict[str, Any]:
 
 
 def merge_records(store: Store, ids: Sequence[int], by: str = "", kept: int | None = None) -> dict[str, Any]:
-    """Merge records by hand; differing decisions on them are reported as a conflict."""
+    """Merge records by hand; differing decisions on them are reported as a conflict.
+
+    ``conflict_stages`` names the stages at which the merged records' decisions disagree: there
+    the kept record is a conflict (listed by ``services.conflicts``) until someone resolves it.
+    """
     with store.unit() as s:
         group = _merge(s, ids, by=by, method="manual", kept=kept)
-        members = [group.kept_record_id] + list(s.scalars(select(Record.id).where(Record.dup_group_id == group.id,
-                                                                                    Record.id != group.kept_record_id)))
-        labels: dict[tuple[int, str], set[str]] = defaultdict(set)
-        for d in s.scalars(select(Decision).where(Decision.record_id.in_(members))):
-            labels[(d.reviewer_id, d.stage)].add(d.label)
-        conflict = any(len(v) > 1 for v in labels.values()) or len({lab for v in labels.values() for lab in v}) > 1
-        return {"group": group.id, "kept": group.kept_record_id, "merged": members[1:], "decision_conflict": conflict}
+        keep = group.kept_record_id
+        members = [keep] + list(s.scalars(select(Record.id).where(Record.dup_group_id == group.id, Record.id != keep)))
+        stages = [st.value for st in Stage if stage_outcomes(s, st.value, [keep])[keep].merged]
+        return {"group": group.id, "kept": keep, "merged": members[1:], "decision_conflict": bool(stages),
+                "conflict_stages": stages}
 
 
 def split_group(store: Store, group_id: int) -> list[int]:
@@ -431,12 +436,7 @@ def undo_change(store: Store, undo: dict[str, Any], by: str = "") -> None:
 def duplicates_by_source(store: Store) -> dict[str, int]:
     """How many merged-away records each source contributed (PRISMA-S: per-source counts)."""
     with store.read() as s:
-        q = (select(Source.name, Record.id).join(RecordSource, RecordSource.source_id == Source.id)
-             .join(Record, Record.id == RecordSource.record_id).where(Record.duplicate_of.is_not(None)))
-        out: dict[str, int] = defaultdict(int)
-        for name, _ in s.execute(q):
-            out[name] += 1
-    return dict(out)
+        return duplicates_per_source(s)
 
 
 def list_groups(store: Store) -> list[dict[str, Any]]:

@@ -43,7 +43,9 @@ def methods_text(store: Store) -> str:
         f"Records were identified from {sources or 'the databases searched'}"
         f" ({_n(c.database_results + c.register_results)} records in total).",
         f"After removing {_n(c.duplicates)} duplicate records with screener's deduplication"
-        f" (identifier and fuzzy bibliographic matching, uncertain pairs checked by a person)"
+        f" (identifier and fuzzy bibliographic matching, uncertain pairs checked by a person"
+        + ("; duplicates per source: " + ", ".join(f"{name} {_n(n)}" for name, n in c.duplicates_by_source)
+           if c.duplicates_by_source else "") + ")"
         + (f" and {_n(c.excluded_other)} records that could not be read" if c.excluded_other else "")
         + f", {_n(c.records_screened)} records were screened on title and abstract.",
         f"Each record was screened by {ta.reviewers_required} of {len(people)} reviewers {blind(ta)}, and each"

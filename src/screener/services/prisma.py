@@ -43,6 +43,14 @@ def _record_columns(session) -> dict[int, str]:
     return col
 
 
+def duplicates_per_source(session) -> dict[str, int]:
+    """How many merged-away records each source contributed, in the order the sources were added."""
+    q = (select(Source.name).join(RecordSource, RecordSource.source_id == Source.id)
+         .join(Record, Record.id == RecordSource.record_id).where(Record.duplicate_of.is_not(None))
+         .order_by(Source.id))
+    return dict(Counter(session.scalars(q)))
+
+
 def final_reasons(session, stage: str, ids: list[int]) -> dict[int, list[str]]:
     """The reasons behind each record's exclusion at ``stage``, the primary one first.
 
@@ -91,6 +99,7 @@ def prisma_counts(store: Store) -> PrismaCounts:
                     other_reasons[f"Unreadable record: {err.get('reason', 'unknown')}"] += 1
         column = _record_columns(s)
         dups = list(s.scalars(select(Record.id).where(Record.duplicate_of.is_not(None))))
+        dups_by_source = duplicates_per_source(s)
         active = active_record_ids(s)
         ta = stage_outcomes(s, Stage.TITLE_ABSTRACT.value, active)
         sought = passed(ta)
@@ -148,7 +157,8 @@ def prisma_counts(store: Store) -> PrismaCounts:
         register_results=found["register"], register_specific_results=dict(per_reg),
         website_results=found["website"], organisation_results=found["organisation"],
         citations_results=found["citation"], other_results=found["other"],
-        duplicates=dbr_dups, excluded_automatic=c["dbr_automatic"], excluded_other=sum(other_reasons.values()),
+        duplicates=dbr_dups, duplicates_by_source=dups_by_source,
+        excluded_automatic=c["dbr_automatic"], excluded_other=sum(other_reasons.values()),
         excluded_other_reasons=dict(other_reasons),
         records_screened=c["records_screened"], records_excluded=c["records_excluded"],
         records_excluded_human=c["records_excluded"], records_excluded_automation=0,

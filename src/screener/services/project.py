@@ -38,10 +38,11 @@ def open_project(project: str | Path, read_only: bool = False, lock: bool = Fals
 
 
 def init_project(project: str | Path, title: str = "", reviewers: list[str] | tuple[str, ...] = (),
-                 template: str = "blank", question: str = "") -> Store:
+                 template: str = "blank", question: str = "", auto_dedup: bool = False) -> Store:
     """Create a project with its schema, settings, template and first reviewers.
 
-    The first reviewer named is the owner; the others are reviewers.
+    The first reviewer named is the owner; the others are reviewers. ``auto_dedup`` merges the
+    sure duplicates after every import (the project setting of that name).
     """
     tpl = load_template(template)
     store = Store.create(project)
@@ -49,7 +50,8 @@ def init_project(project: str | Path, title: str = "", reviewers: list[str] | tu
         with store.unit() as s:
             s.add(ProjectInfo(id=1, title=title or Path(str(project)).stem, question=question, template=template,
                               include_terms=list(tpl.get("include_terms", [])),
-                              exclude_terms=list(tpl.get("exclude_terms", [])), app_version=__version__))
+                              exclude_terms=list(tpl.get("exclude_terms", [])), auto_dedup=bool(auto_dedup),
+                              app_version=__version__))
             s.add(StageSettings(stage=Stage.TITLE_ABSTRACT.value, reviewers_required=2, blind=True,
                                 reason_required=False))
             s.add(StageSettings(stage=Stage.FULL_TEXT.value, reviewers_required=2, blind=True,

@@ -26,7 +26,7 @@ from screener.core.enums import Stage
 from screener.core.errors import UserError
 from screener.io.text import clean
 from screener.services.dto import DecisionInfo, RecordView
-from screener.services.outcomes import decide_outcome, eligible_records, stage_outcomes, stage_rules
+from screener.services.outcomes import eligible_records, judge, stage_outcomes, stage_rules
 from screener.services.reviewers import reviewer_id
 from screener.services.screening import check_record, record_decisions
 from screener.storage.models import (Attachment, Decision, DecisionReason, Record, RecordSource, Resolution,
@@ -301,8 +301,11 @@ def display_rows(store: Store, ids: Sequence[int], reviewer: str, stage: str) ->
                 mine[rid] = label
             else:
                 others[rid].append((name, label))
-        resolved = dict(s.execute(select(Resolution.record_id, Resolution.label)
-                                  .where(Resolution.stage == stage, Resolution.record_id.in_(ids))).all())
+        resolved = {rid: (label, at) for rid, label, at in s.execute(
+            select(Resolution.record_id, Resolution.label, Resolution.resolved_at)
+            .where(Resolution.stage == stage, Resolution.record_id.in_(ids)))}
+        # the records merged into a shown one take part in its outcome (see services.outcomes)
+        outcomes = {} if blind else judge(s, stage, rules, ids, votes, resolved)
         fulltext = dict(s.execute(select(Attachment.record_id, Attachment.status)
                                   .where(Attachment.record_id.in_(ids))).all())
     rows = []
@@ -314,7 +317,7 @@ def display_rows(store: Store, ids: Sequence[int], reviewer: str, stage: str) ->
         if blind:
             status = "unscreened" if n == 0 else ("complete" if n >= rules.required else "pending")
         else:
-            status = decide_outcome(votes.get(rid, []), rules, resolved.get(rid)).state
+            status = outcomes[rid].state
         rows.append(RecordRow(rid, r.title or "", r.year, r.journal or "", _first_author(r.authors), mine.get(rid),
                               status, n, () if blind else tuple(others.get(rid, ())), fulltext.get(rid, "")))
     return rows

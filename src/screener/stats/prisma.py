@@ -45,11 +45,12 @@ EXTRA_KEYS: tuple[str, ...] = (
     "records_excluded_human", "records_excluded_automation", "excluded_other_reasons", "other_results",
     "records_awaiting", "reports_awaiting_retrieval", "reports_awaiting_assessment",
     "other_reports_awaiting_retrieval", "other_reports_awaiting_assessment", "other_records_awaiting",
+    "duplicates_by_source",
 )
 
 _NAMED_FIELDS = frozenset(
     {"database_specific_results", "register_specific_results", "dbr_excluded", "other_excluded",
-     "excluded_other_reasons"}
+     "excluded_other_reasons", "duplicates_by_source"}
 )
 
 
@@ -105,6 +106,10 @@ class PrismaCounts:
     other_reports_awaiting_retrieval: int = 0
     other_reports_awaiting_assessment: int = 0
     other_records_awaiting: int = 0
+    # Duplicate records removed, per source they came from (PRISMA-S item 16). A record found in
+    # two sources counts under each, and sources of every type are listed, so these need not add
+    # up to ``duplicates`` (the databases-and-registers column only).
+    duplicates_by_source: Named = ()
 
     def __post_init__(self) -> None:
         for name in _NAMED_FIELDS:

@@ -219,10 +219,15 @@ class ConflictsDialog(QDialog):
             self._fill_tags()
             self._set_hint()
             return
-        self.title_label.setText(f"<b>#{item['record_id']}</b> {item['title']}")
+        title = f"<b>#{item['record_id']}</b> {item['title']}"
+        if item.get("merged_conflict"):
+            title += "<br>" + self.tr("Its duplicates merged into it (%1) were screened differently: the decision "
+                                      "you give stands for the one paper.").replace(
+                "%1", ", ".join(f"#{i}" for i in item["merged"]))
+        self.title_label.setText(title)
         decisions = item["decisions"]
         self.table.setColumnCount(len(decisions))
-        self.table.setHorizontalHeaderLabels([d["reviewer"] for d in decisions])
+        self.table.setHorizontalHeaderLabels(self._voters(item))
         labels_differ = len({d["label"] for d in decisions}) > 1
         for col, d in enumerate(decisions):
             values = (d["label"], "\n".join(d["reasons"]) or "—", d["note"] or "—")
@@ -235,6 +240,12 @@ class ConflictsDialog(QDialog):
         self._fit_table()
         self._fill_tags()
         self._set_hint()
+
+    def _voters(self, item: dict[str, Any]) -> list[str]:
+        """Column titles: each reviewer, with the duplicate's number for a decision made on one."""
+        return [d["reviewer"] if d.get("record_id", item["record_id"]) == item["record_id"]
+                else self.tr("%1 on #%2").replace("%1", d["reviewer"]).replace("%2", str(d["record_id"]))
+                for d in item["decisions"]]
 
     def _fit_table(self) -> None:
         """Give the decisions table the height of its rows (up to half the dialog), the tags the rest."""
@@ -258,18 +269,17 @@ class ConflictsDialog(QDialog):
         """Rows: every tag a reviewer gave; columns: the tag, each reviewer (✓), and the final choice."""
         item = self.current()
         decisions = item["decisions"] if item else []
-        voters = {d["reviewer"] for d in tag_voters(decisions)}
+        voters = {id(d) for d in tag_voters(decisions)}  # by decision: a reviewer may have decided a duplicate too
         paths = sorted({t for d in decisions for t in d["tags"]} | self.final)
         self.filling = True
         self.tags.clear()
         self.tags.setColumnCount(len(decisions) + 2 if item else 0)
         if item:
-            self.tags.setHorizontalHeaderLabels([self.tr("Tag")] + [d["reviewer"] for d in decisions]
-                                                + [self.tr("Final")])
+            self.tags.setHorizontalHeaderLabels([self.tr("Tag")] + self._voters(item) + [self.tr("Final")])
         self.tags.setRowCount(len(paths))
         for r, path in enumerate(paths):
             given = [path in d["tags"] for d in decisions]
-            differs = len({g for g, d in zip(given, decisions) if d["reviewer"] in voters}) > 1
+            differs = len({g for g, d in zip(given, decisions) if id(d) in voters}) > 1
             name = QTableWidgetItem((DIFFERS if differs else "") + path)
             name.setToolTip(self.tr("The reviewers disagree on this tag") if differs else path)
             self.tags.setItem(r, 0, name)

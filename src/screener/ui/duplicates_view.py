@@ -487,8 +487,8 @@ class DuplicatesDialog(MergedGroupsMixin, QDialog):
             if result.get("decision_conflict"):
                 merged = ", ".join(f"#{i}" for i in result["merged"])
                 self.show_notice(self.tr("Merged %1 into #%2, but these records carry differing screening "
-                                         "decisions: a conflict a person must resolve. Split the group on the "
-                                         "Merged groups tab to undo the merge.")
+                                         "decisions: #%2 is listed under Conflicts until an adjudicator resolves "
+                                         "it. Split the group on the Merged groups tab to undo the merge.")
                                  .replace("%1", merged).replace("%2", str(result["kept"])))
         elif verdict == "separate":
             self.summary.setText(self.tr("#%1 taken out").replace("%1", str(result["record"])))

@@ -29,7 +29,8 @@ def _vocabularies(store):
 
 
 class ProjectSettingsDialog(QDialog):
-    """Tabs: review, screening, highlighting, reasons, taxonomy, reviewers.
+    """Tabs: review, screening (with merging sure duplicates at import), highlighting, reasons,
+    taxonomy, reviewers.
 
     Texts and stage rules are saved with OK; edits of reasons, tags and reviewers are saved at
     once, each as its own unit of work, so the lists always show what the project holds.
@@ -141,6 +142,13 @@ class ProjectSettingsDialog(QDialog):
         v.addWidget(self.maybe_rule)
         self.reason_rule = QCheckBox(self.tr("At full text, excludes with different reasons are a conflict"))
         v.addWidget(self.reason_rule)
+        dups = QGroupBox(self.tr("Duplicates"))
+        dl = QVBoxLayout(dups)
+        self.auto_dedup = QCheckBox(self.tr("Merge sure duplicates automatically after each import"))
+        self.auto_dedup.setToolTip(self.tr("Records that carry decisions, or that a person marked as not duplicates, "
+                                           "are never merged automatically; uncertain pairs wait in Duplicates"))
+        dl.addWidget(self.auto_dedup)
+        v.addWidget(dups)
         v.addStretch(1)
         self.tabs.addTab(w, self.tr("Screening"))
 
@@ -201,7 +209,8 @@ class ProjectSettingsDialog(QDialog):
                   (lambda x: x.include_terms, lambda v: self.include_terms.setPlainText("\n".join(v))),
                   (lambda x: x.exclude_terms, lambda v: self.exclude_terms.setPlainText("\n".join(v))),
                   (lambda x: x.maybe_needs_resolution, self.maybe_rule.setChecked),
-                  (lambda x: x.reason_conflicts, self.reason_rule.setChecked), (previous, set_previous))
+                  (lambda x: x.reason_conflicts, self.reason_rule.setChecked),
+                  (lambda x: x.auto_dedup, self.auto_dedup.setChecked), (previous, set_previous))
         for get, put in fields:
             if before is None or get(s) != get(before):
                 put(get(s))
@@ -288,7 +297,7 @@ class ProjectSettingsDialog(QDialog):
                    "include_terms": [t for t in self.include_terms.toPlainText().splitlines() if t.strip()],
                    "exclude_terms": [t for t in self.exclude_terms.toPlainText().splitlines() if t.strip()],
                    "maybe_needs_resolution": self.maybe_rule.isChecked(),
-                   "reason_conflicts": self.reason_rule.isChecked()}
+                   "reason_conflicts": self.reason_rule.isChecked(), "auto_dedup": self.auto_dedup.isChecked()}
         stages = {stage: {"reviewers_required": req.value(), "blind": blind.isChecked(),
                           "reason_required": reason.isChecked()}
                   for stage, (req, blind, reason) in self.stage_widgets.items()}
