@@ -111,7 +111,6 @@ def _open_bytes(data: bytes, path: str, format: str | None, encoding: str | None
         hashing.join()
         return OpenedFile(path, fmt, "xlsx", sha.hexdigest(), 1, iter([(whole, 1)]))
     text, enc = decode_bytes(data, path, encoding)
-    del data  # the text is all the parser needs; a large export is hundreds of MB twice over
     hashing.join()
     digest = sha.hexdigest()
     if hasattr(module, "parse_pieces") and module.streams(text):
