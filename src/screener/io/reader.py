@@ -86,39 +86,34 @@ def open_bytes(data: bytes, path: str, format: str | None = None, encoding: str 
     """:func:`open_file` of ``data`` as read from ``path`` (the path names it in messages and hints the format)."""
     import hashlib
 
+    from screener.io.detect import detect_format
+    from screener.io.text import decode_bytes
+
     if not data or data.isspace():
         raise FileFormatError(path, "the file is empty")
     # hashlib lets other threads run while it hashes a large buffer: hash while decoding.
     sha = hashlib.sha256()
     hashing = threading.Thread(target=sha.update, args=(data,), name="screener-hash")
     hashing.start()
+    text = None
     try:
-        return _open_bytes(data, path, format, encoding, progress, sha, hashing)
+        fmt = canonical_format(format) if format else detect_format(data, path, encoding)
+        module = importlib.import_module(f"screener.io.{FORMATS[fmt]}")
+        checkpoint(progress, 0, 0, f"reading {Path(path).name} as {fmt}")
+        if fmt == "xlsx":
+            whole, enc, size = module.parse_bytes(data, path), "xlsx", 1
+        else:
+            text, enc = decode_bytes(data, path, encoding)
+            size = len(text)
     finally:
         hashing.join()
-
-
-def _open_bytes(data: bytes, path: str, format: str | None, encoding: str | None, progress: Progress | None,
-                sha, hashing: threading.Thread) -> OpenedFile:
-    from screener.io.detect import detect_format
-    from screener.io.text import decode_bytes
-
-    fmt = canonical_format(format) if format else detect_format(data, path, encoding)
-    module = importlib.import_module(f"screener.io.{FORMATS[fmt]}")
-    checkpoint(progress, 0, 0, f"reading {Path(path).name} as {fmt}")
-    if fmt == "xlsx":
-        whole = module.parse_bytes(data, path)
-        hashing.join()
-        return OpenedFile(path, fmt, "xlsx", sha.hexdigest(), 1, iter([(whole, 1)]))
-    text, enc = decode_bytes(data, path, encoding)
-    hashing.join()
     digest = sha.hexdigest()
-    if hasattr(module, "parse_pieces") and module.streams(text):
-        pieces = two_halves(module.__name__, text, path, module.PIECE_MARKER)
-        return OpenedFile(path, fmt, enc, digest, len(text), pieces)
-    whole = module.parse(text, path, fmt) if FORMATS[fmt] == "tabular" else module.parse(text, path)
-    checkpoint(progress)
-    return OpenedFile(path, fmt, enc, digest, len(text), iter([(whole, len(text))]))
+    if text is not None:
+        if hasattr(module, "parse_pieces") and module.streams(text):
+            return OpenedFile(path, fmt, enc, digest, size, two_halves(module.__name__, text, path, module.PIECE_MARKER))
+        whole = module.parse(text, path, fmt) if FORMATS[fmt] == "tabular" else module.parse(text, path)
+        checkpoint(progress)
+    return OpenedFile(path, fmt, enc, digest, size, iter([(whole, size)]))
 
 
 def read_file(path: str | Path, format: str | None = None, encoding: str | None = None,
