@@ -39,7 +39,10 @@ from screener.io.tagged import (
     head,
     join_pages,
     keep_or_reject,
+    one_line_chars,
     pmid_from_accession,
+    pop_all,
+    pop_first,
     take_first,
     take_list,
     year_of,
@@ -125,23 +128,47 @@ def parse(text: str, path: str) -> ParsedFile:
     return parsed
 
 
-def parse_pieces(text: str, path: str, size: int = PIECE, first_line: int = 1) -> Iterator[tuple[ParsedFile, int]]:
+def parse_pieces(text: str, path: str, size: int = PIECE, first_line: int = 1,
+                 no_control: bool = False) -> Iterator[tuple[ParsedFile, int]]:
     """What :func:`parse` reads, a piece of ``text`` at a time: ``(piece, characters read)``.
 
     Pieces are cut just before a ``TY  - `` line, where the reader would close the record it
     is in anyway, so reading piece by piece gives exactly what one pass over the whole text does.
+    ``no_control``: the caller knows that ``text`` holds no control character (see
+    :func:`screener.io.text.bytes_have_control`), so no piece is looked at for one.
     """
     sep = line_separator(text)
     first, done = first_line, 0
+    plain = sep == "\n"  # until a piece shows otherwise (see _read_piece)
     for piece in cut_before(text, PIECE_MARKER, size):
         done += len(piece)
-        parsed, lines = _read_piece(piece, path, first, sep)
+        dirty = not no_control and has_control(piece)
+        if plain and not dirty and one_line_chars(piece):
+            try:
+                parsed, lines = _read_piece(piece, path, first, sep, dirty, plain=True)
+            except _Unusual:
+                plain = False  # this file has lines of other forms: read its pieces the full way
+                parsed, lines = _read_piece(piece, path, first, sep, dirty)
+        else:
+            parsed, lines = _read_piece(piece, path, first, sep, dirty)
         yield parsed, done
         first += lines - 1  # a piece ends with a line break: its last "line" is the next piece's
 
 
-def _read_piece(text: str, path: str, first_line: int, sep: str) -> tuple[ParsedFile, int]:
-    """What one piece holds, and how many lines it was split into."""
+class _Unusual(Exception):
+    """A piece read as plain (see :func:`_read_piece`) has a line of another form."""
+
+
+def _read_piece(text: str, path: str, first_line: int, sep: str, dirty: bool,
+                plain: bool = False) -> tuple[ParsedFile, int]:
+    """What one piece holds, and how many lines it was split into.
+
+    ``dirty``: the piece may hold control characters, which each value is then cleaned of.
+    ``plain``: the caller found no character in the piece that makes a value span lines or
+    hold odd spacing (see :func:`~screener.io.tagged.one_line_chars`), and expects no
+    continuation line either, so values are taken with a lighter look; :class:`_Unusual` is
+    raised when a continuation line comes.
+    """
     records: list[RecordData] = []
     errors: list[RecordError] = []
     values: dict[str, list[str]] | None = None  # the record being read
@@ -161,7 +188,7 @@ def _read_piece(text: str, path: str, first_line: int, sep: str) -> tuple[Parsed
         if values.keys() <= {"TY"}:
             errors.append(RecordError(start, "empty record (nothing but its TY line)"))
             return
-        keep_or_reject(to_record(values, start), start, records, errors)
+        keep_or_reject(to_record(values, start, plain), start, records, errors)
 
     def finish() -> None:
         # Called at a TY or at the end: what came after the last ER joins its record.
@@ -175,8 +202,6 @@ def _read_piece(text: str, path: str, first_line: int, sep: str) -> tuple[Parsed
 
     target: dict[str, list[str]] | None = None  # where tag lines go: the record, a trail, nowhere yet
     tags2 = _TAGS2  # locals: this loop runs once per line of the file
-    # Control characters are rare: one fast look at the piece saves one per value.
-    dirty = has_control(text)
     lines = text.split(sep)
     if first_line == 1 and lines[0].startswith("\ufeff"):
         lines[0] = lines[0][1:]
@@ -191,6 +216,8 @@ def _read_piece(text: str, path: str, first_line: int, sep: str) -> tuple[Parsed
             if found is None:
                 # A continuation line, or noise outside records ("Provider: ...", "1.").
                 if target is not None and last is not None:
+                    if plain:  # it puts a line break into a value
+                        raise _Unusual
                     _continue(target, last, line)
                 continue
             tag, value = found
@@ -227,29 +254,31 @@ def _read_piece(text: str, path: str, first_line: int, sep: str) -> tuple[Parsed
                       source_hint=hint, clean=True), len(lines)
 
 
-def to_record(values: dict[str, list[str]], line: int) -> RecordData:
+def to_record(values: dict[str, list[str]], line: int, plain: bool = False) -> RecordData:
     """Map one record's tags onto RecordData; what is not taken goes to ``extra``.
 
+    ``plain``: every value is known to be on one line already (see :func:`_read_piece`).
     Written out flat, without :class:`Fields` methods where it can: this runs once per record
     and RIS files are the big ones.
     """
     f = Fields(values)
-    title = take_first(values, TITLE)
-    abstract = f.paragraphs(*ABSTRACT)
-    authors = tuple(take_list(values, "AU") + take_list(values, "A1"))
+    first, every = (pop_first, pop_all) if plain else (take_first, take_list)
+    title = first(values, TITLE)
+    abstract = first(values, ABSTRACT) if plain else f.paragraphs(*ABSTRACT)
+    authors = tuple(every(values, "AU") + every(values, "A1"))
     year = f.derived(YEAR, year_of)
-    journal = take_first(values, JOURNAL)
-    volume = take_first(values, VOLUME)
-    issue = take_first(values, ISSUE)
-    pages = join_pages(take_first(values, ("SP",)), take_first(values, ("EP",)))
+    journal = first(values, JOURNAL)
+    volume = first(values, VOLUME)
+    issue = first(values, ISSUE)
+    pages = join_pages(first(values, ("SP",)), first(values, ("EP",)))
     doi = f.derived(DOI, doi_of) if "DO" in values else ""
     pmid = f.derived((PMID_TAG,), pmid_of) if PMID_TAG in values else ""
     if not pmid and ACCESSION in values:
         pmid = pmid_from_accession(f, ACCESSION, DATABASES)
     url = f.derived(URL, first_url) if "UR" in values else ""
-    keywords = tuple(take_list(values, "KW"))
-    pub_type = take_first(values, ("TY",))
-    language = take_first(values, ("LA",))
+    keywords = tuple(every(values, "KW"))
+    pub_type = first(values, ("TY",))
+    language = first(values, ("LA",))
     return RecordData(
         title=title, abstract=abstract, authors=authors, year=int(year) if year else None,
         journal=journal, volume=volume, issue=issue, pages=pages, doi=doi, pmid=pmid,

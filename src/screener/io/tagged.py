@@ -191,6 +191,42 @@ def one_line(value: str) -> str:
     return value if _RUN.search(value) is None else " ".join(value.split())
 
 
+def one_line_chars(text: str) -> bool:
+    """True when ``text`` holds none of the characters (tab, CR, LF inside a value, odd
+    spaces) for which :func:`one_line` does more than collapse runs of spaces; the values of a
+    reader's single lines of such a text can be taken with :func:`pop_first` and :func:`pop_all`.
+    """
+    if "\t" in text or "\r" in text:
+        return False
+    return text.isascii() or not any(space in text for space in _ODD_SPACES)
+
+
+def pop_first(values: dict[str, list[str]], tags: tuple[str, ...]) -> str:
+    """:func:`take_first` for single-line values of a text that :func:`one_line_chars` passed."""
+    for tag in tags:
+        found = values.get(tag)
+        if found:
+            if len(found) == 1:
+                del values[tag]
+                value = found[0]
+            else:
+                value = found.pop(0)
+            if (_RUN.search(value) if len(value) > 100 else "  " in value):  # see one_line
+                return " ".join(value.split())
+            return value
+    return ""
+
+
+def pop_all(values: dict[str, list[str]], tag: str) -> list[str]:
+    """:func:`take_list` for single-line values of a text that :func:`one_line_chars` passed."""
+    found = values.pop(tag, None)
+    if not found:
+        return []
+    if "  " in "|".join(found):
+        return [v if "  " not in v else " ".join(v.split()) for v in found]
+    return found
+
+
 def take_first(values: dict[str, list[str]], tags: tuple[str, ...]) -> str:
     """The first value of the first of ``tags`` present, removed from ``values``, on one line."""
     for tag in tags:

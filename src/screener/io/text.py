@@ -93,6 +93,22 @@ def has_control(text: str) -> bool:
     return b"\x00" in marked or (b"\x01" in marked and b"\x01\x02" in marked)
 
 
+# Every byte but the C0 controls (tab, LF, CR aside) and DEL: what bytes.translate deletes.
+_NOT_C0 = bytes(b for b in range(256) if not (b < 0x20 and b not in (0x09, 0x0A, 0x0D) or b == 0x7F))
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+
+
+def bytes_have_control(data: bytes) -> bool:
+    """:func:`has_control` of the text that UTF-8 ``data`` decodes to, read off the bytes.
+
+    Deleting every other byte leaves nothing unless a C0 control or DEL is there, at memory
+    speed and without a copy of the file; a C1 control is the byte pair C2 80..C2 9F.
+    """
+    if data.translate(None, _NOT_C0):
+        return True
+    return b"\xc2" in data and _C1_UTF8.search(data) is not None
+
+
 def clean(text: str) -> str:
     """Remove NUL and other control characters that no bibliographic field should hold."""
     return _CONTROL.sub("", text) if text else text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import orjson
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -14,11 +13,11 @@ from sqlalchemy import func, select, text
 from screener.core.collector import collector_paused
 from screener.core.enums import SourceType
 from screener.core.progress import Progress, checkpoint
-from screener.core.records import ParsedFile, RecordData
+from screener.core.records import ParsedFile
 from screener.io import read_file
-from screener.io.reader import OpenedFile, open_file
-from screener.io.text import clean, has_control
+from screener.io.reader import OpenedFile, open_file, whole_pieces
 from screener.services.dto import FileImport, ImportSummary
+from screener.services.rows import PIECE_ROWS, RECORD_COLUMNS
 from screener.storage.models import Record, Source, utcnow
 from screener.storage.bulk import BulkWriter
 from screener.storage.session import Store
@@ -62,8 +61,7 @@ def _auto_dedup(store: Store) -> bool:
         return bool(info and info.auto_dedup)
 
 
-_RECORD_COLUMNS = ("id", "title", "abstract", "authors", "year", "journal", "volume", "issue", "pages", "doi",
-                   "pmid", "arxiv_id", "url", "keywords", "pub_type", "language", "extra", "created_at")
+_RECORD_COLUMNS = ("id", *RECORD_COLUMNS, "created_at")
 _ORIGIN_COLUMNS = ("record_id", "source_id", "position", "line")
 
 
@@ -73,7 +71,8 @@ def import_parsed(store: Store, pf: ParsedFile, source: str | None = None, sourc
     total = len(pf.records)
     batches = ((replace(pf, records=pf.records[k:k + _BATCH], errors=pf.errors if k == 0 else ()),
                 min(k + _BATCH, total)) for k in range(0, max(total, 1), _BATCH))
-    opened = OpenedFile(pf.path, pf.format, pf.encoding, pf.sha256 or _file_sha256(pf.path), total, batches)
+    opened = OpenedFile(pf.path, pf.format, pf.encoding, pf.sha256 or _file_sha256(pf.path), total,
+                        whole_pieces(batches))
     return _import(store, opened, source=source, source_type=source_type, imported_by=imported_by,
                    progress=progress, search_date=pf.search_date, query=pf.query)
 
@@ -102,19 +101,19 @@ def _import(store: Store, opened: OpenedFile, source: str | None, source_type: s
         # would dominate a 100k-record import. The writer inserts one piece while the next is
         # parsed (see storage.bulk).
         with BulkWriter(conn) as writer:
-            for piece, done in opened.pieces():
-                records = piece.records
+            # Each piece comes as rows (RowPiece), made where it was parsed: in a helper
+            # process, for the second part of a large file.
+            for piece, done in opened.pieces(convert=PIECE_ROWS):
+                rows = piece.rows
                 if pg:
-                    ids = _server_ids(conn, len(records))
+                    ids = _server_ids(conn, len(rows))
                 else:
-                    ids = range(next_id, next_id + len(records))
-                    next_id += len(records)
-                trusted = piece.clean
-                writer.insert("records", _RECORD_COLUMNS,
-                              [(i, *record_row(r, trusted), stamp) for i, r in zip(ids, records)])
+                    ids = range(next_id, next_id + len(rows))
+                    next_id += len(rows)
+                writer.insert("records", _RECORD_COLUMNS, [(i, *row, stamp) for i, row in zip(ids, rows)])
                 writer.insert("record_sources", _ORIGIN_COLUMNS,
-                              [(i, src.id, imported + k, r.line) for k, (i, r) in enumerate(zip(ids, records))])
-                imported += len(records)
+                              [(i, src.id, imported + k, line) for k, (i, line) in enumerate(zip(ids, piece.lines))])
+                imported += len(rows)
                 errors += [e.as_dict() for e in piece.errors]
                 found += piece.found
                 hint = hint or piece.source_hint
@@ -127,11 +126,6 @@ def _import(store: Store, opened: OpenedFile, source: str | None, source_type: s
     checkpoint(progress, opened.size, opened.size, f"imported {label}")
     return FileImport(opened.path, opened.format, opened.encoding, name, stype, found, imported, len(errors),
                       tuple(errors), source_id)
-
-
-def _dumps(value: Any) -> str:
-    # orjson writes the same JSON as the json module, about ten times faster.
-    return orjson.dumps(value).decode("utf-8")
 
 
 def _server_ids(conn, n: int) -> list[int]:
@@ -154,59 +148,6 @@ def _file_sha256(path: str) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, str):
-        return clean(value)
-    if value is None or isinstance(value, (int, float, bool)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return str(value)
-
-
-def _clean_list(items) -> list[Any]:
-    return [clean(x) if type(x) is str else _jsonable(x) for x in items]
-
-
-def record_row(r: RecordData, trusted: bool = False) -> tuple[Any, ...]:
-    """Column values of a new record row, in ``_RECORD_COLUMNS`` order without ``id`` and ``created_at``.
-
-    Readers clean their text already; this second look guards the database (PostgreSQL refuses
-    NUL) against any reader or caller that did not promise it (``trusted``: see
-    :attr:`ParsedFile.clean`). It looks at all of a record's text at once and cleans field by
-    field only when something is there, because it runs once per imported record.
-    """
-    extra = r.extra
-    if trusted:
-        return (r.title, r.abstract, _dumps(r.authors), r.year, r.journal, r.volume, r.issue, r.pages, r.doi,
-                r.pmid, r.arxiv_id, r.url, _dumps(r.keywords), r.pub_type, r.language, _dumps(extra))
-    parts = [r.title, r.abstract, r.journal, r.volume, r.issue, r.pages, r.doi, r.pmid, r.arxiv_id, r.url,
-             r.pub_type, r.language, *r.authors, *r.keywords]
-    simple = True
-    for k, v in extra.items():
-        if type(v) is str:
-            parts.append(v)
-        elif type(v) in (list, tuple) and all(type(x) is str for x in v):
-            parts.extend(v)
-        else:
-            simple = False
-        if type(k) is not str:
-            simple = False
-    try:
-        joined = " ".join(parts)
-    except TypeError:  # a caller put a non-string in a text field
-        joined, simple = "", False
-    if simple and not has_control(joined):
-        return record_row(r, trusted=True)
-    text_of = lambda v: clean(v) if isinstance(v, str) else ("" if v is None else str(v))  # noqa: E731
-    return (text_of(r.title), text_of(r.abstract), _dumps(_clean_list(r.authors)), r.year, text_of(r.journal),
-            text_of(r.volume), text_of(r.issue), text_of(r.pages), text_of(r.doi), text_of(r.pmid),
-            text_of(r.arxiv_id), text_of(r.url), _dumps(_clean_list(r.keywords)), text_of(r.pub_type),
-            text_of(r.language), _dumps(_jsonable(extra)))
 
 
 def source_exists(store: Store, path: str | Path) -> bool:
