@@ -178,6 +178,13 @@ def write_bibtex(records: Iterable[RecordData]) -> str:
     return "\n".join(out)
 
 
+def _bibtex_name(name: str) -> str:
+    """One author for an ``author`` field: braced when it holds " and " (one name, not two) or
+    an escape (bibtexparser's name splitter drops a trailing ``\\&``)."""
+    escaped = latex_escape(name)
+    return f"{{{escaped}}}" if _AND.search(name) or "\\" in escaped else escaped
+
+
 def _bibtex_entry(r: RecordData, number: int, used: set[str]) -> tuple[str, str, list[tuple[str, str]]]:
     x = r.extra
     kind = str(x.get("ENTRYTYPE") or "").lower() or _RIS_TO_BIBTEX.get(r.pub_type, "")
@@ -185,7 +192,7 @@ def _bibtex_entry(r: RecordData, number: int, used: set[str]) -> tuple[str, str,
         kind = r.pub_type.lower() if r.pub_type.lower() in _BIBTEX_TYPES else "misc"
     key = _unique_key(str(x.get("ID") or "") or _make_key(r, number), used)
     text: list[tuple[str, str]] = [("title", r.title)]
-    authors = [f"{{{latex_escape(a)}}}" if _AND.search(a) else latex_escape(a) for a in r.authors if a]
+    authors = [_bibtex_name(a) for a in r.authors if a]
     fields = [(n, latex_escape(v)) for n, v in text if v]
     if authors:
         fields.append(("author", " and ".join(authors)))

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -135,6 +136,10 @@ class Source(Base):
     )
 
 
+#: Columns of a record that point to another record or group (set for few records).
+LINKS = ("duplicate_of", "dup_group_id", "study_id")
+
+
 class Record(Base):
     __tablename__ = "records"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -146,9 +151,11 @@ class Record(Base):
     volume: Mapped[str] = mapped_column(default="")
     issue: Mapped[str] = mapped_column(default="")
     pages: Mapped[str] = mapped_column(default="")
-    doi: Mapped[str] = mapped_column(default="", index=True)
-    pmid: Mapped[str] = mapped_column(String(20), default="", index=True)
-    arxiv_id: Mapped[str] = mapped_column(String(40), default="", index=True)
+    # No index on the identifiers: nothing looks a record up by one (deduplication and
+    # decision import read them all), and each index would cost every imported record.
+    doi: Mapped[str] = mapped_column(default="")
+    pmid: Mapped[str] = mapped_column(String(20), default="")
+    arxiv_id: Mapped[str] = mapped_column(String(40), default="")
     url: Mapped[str] = mapped_column(default="")
     keywords: Mapped[list[Any]] = mapped_column(default=list)
     pub_type: Mapped[str] = mapped_column(default="")
@@ -156,16 +163,20 @@ class Record(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Set when this record was merged into another as a duplicate; it keeps its own data and
     # provenance so the merge can be undone.
-    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("records.id"), default=None, index=True)
-    dup_group_id: Mapped[int | None] = mapped_column(ForeignKey("duplicate_groups.id"), default=None, index=True)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("records.id"), default=None)
+    dup_group_id: Mapped[int | None] = mapped_column(ForeignKey("duplicate_groups.id"), default=None)
     # Several reports can describe one study: a report points to the study's main record.
-    study_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"), default=None, index=True)
+    study_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Optimistic concurrency for rows the whole team shares: an edit names the version it read.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
 
     origins: Mapped[list["RecordSource"]] = relationship(back_populates="record", cascade="all, delete-orphan")
+    # The links above are empty for nearly every record: indexed only where set, so that an
+    # import of 100k records does not write three indexes of nothing.
+    __table_args__ = tuple(Index(f"ix_records_{column}", column, sqlite_where=text(f"{column} IS NOT NULL"),
+                                 postgresql_where=text(f"{column} IS NOT NULL")) for column in LINKS)
 
 
 class RecordSource(Base):
