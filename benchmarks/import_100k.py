@@ -98,7 +98,10 @@ def main() -> None:
         bare, ours = [], []
         for rep in range(args.repeat):
             n1, t1, rss1, cpu1, _ = child(CHILD_RISPY, str(ris))
-            n2, t2, rss2, cpu2, helper = child(CHILD_IMPORT, str(ris), str(Path(tmp) / f"p{rep}.screener"))
+            project = Path(tmp) / f"p{rep}.screener"
+            n2, t2, rss2, cpu2, helper = child(CHILD_IMPORT, str(ris), str(project))
+            for leftover in Path(tmp).glob(f"{project.name}*"):  # 280 MB each: not kept run after run
+                leftover.unlink()
             assert n1 == n2 == args.records, (n1, n2)
             bare.append((t1, rss1, cpu1))
             ours.append((t2, rss2, cpu2, helper))

@@ -14,7 +14,7 @@ from screener.core.records import RecordData
 from screener.io import parallel, ris
 from screener.io.pieces import combine
 from screener.io.reader import read_bytes
-from screener.io.text import _CONTROL, has_control
+from screener.io.text import _CONTROL, bytes_have_control, has_control
 
 
 def ris_files(shared_data):
@@ -124,6 +124,50 @@ def test_fast_control_check_agrees_with_the_pattern(text):
     assert has_control(text) == (_CONTROL.search(text) is not None)
     long = "x" * 5000 + text
     assert has_control(long) == (_CONTROL.search(long) is not None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x3000, exclude_categories=["Cs"]), max_size=3000))
+def test_the_check_on_bytes_agrees_with_the_check_on_text(text):
+    assert bytes_have_control(text.encode("utf-8")) == has_control(text)
+
+
+def plain_text(n: int, odd: str = "") -> str:
+    """Records of usual lines only (the reader's lighter path), some values with runs of
+    spaces to collapse, and ``odd`` in some titles."""
+    lines = []
+    for k in range(n):
+        title = f"Title {k}  with a run" if k % 3 == 0 else f"Title {k}{odd if k % 4 == 0 else ''}"
+        lines += ["TY  - JOUR", f"TI  - {title}", "AU  - Smith,  J.", "AU  - Jones, K.", f"KW  - key{k % 5}",
+                  f"AB  - {'Words of an abstract. ' * 8}" + ("  and a run" if k % 5 == 0 else ""),
+                  "ER  -" if k % 2 else "ER  - ", ""]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("odd", ["", "\u00e9", "\u00a0", "\t"])
+def test_plain_pieces_read_like_the_full_way(odd, monkeypatch):
+    text = plain_text(600, odd)
+    full = ris.parse_pieces
+    monkeypatch.setattr(ris, "one_line_chars", lambda piece: False)  # never the lighter path
+    expected = combine("x.ris", "ris", [p for p, _ in full(text, "x.ris", size=5000)])
+    monkeypatch.undo()
+    same(cut_small(text, 5000), expected)
+    assert any("  " not in a for r in expected.records for a in r.authors)  # runs were collapsed
+
+
+@pytest.mark.parametrize("kind", ["ascii", "utf-8", "utf-8-sig", "control"])
+def test_a_large_file_read_from_its_bytes_gives_one_pass(kind, monkeypatch):
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 0)
+    text = plain_text(3000, "" if kind == "ascii" else "\u00e9")
+    if kind == "control":
+        text = text.replace("Title 2999", "Title\x0b 2999")
+    data = text.encode(kind if kind == "utf-8-sig" else "utf-8")
+    parsed = read_bytes(data, "big.ris")
+    one_pass = whole(text)
+    same(parsed, one_pass)
+    assert parsed.found == 3000 and parsed.clean
+    assert bytes_have_control(data) == (kind == "control")
+    assert not any("\x0b" in r.title for r in parsed.records)  # cleaned, though in the helper's part
 
 
 @pytest.mark.parametrize("bad", ["\x00", "\x1f", "\x7f", "\x80", "\x9f"])

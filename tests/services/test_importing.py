@@ -57,24 +57,26 @@ def test_counts_and_nul_cleaning(store):
         assert (src.found, src.imported, src.rejected, src.name) == (2, 1, 1, "Scopus")
 
 
-def made_ris(path, n: int) -> None:
+def made_ris(path, n: int, encoding: str = "utf-8", name: str = "Author") -> None:
     lines = []
     for k in range(n):
-        lines += ["TY  - JOUR", f"TI  - Paper number {k}", f"AU  - Author{k % 9}, B.", f"PY  - {1990 + k % 30}",
+        lines += ["TY  - JOUR", f"TI  - Paper number {k}", f"AU  - {name}{k % 9}, B.", f"PY  - {1990 + k % 30}",
                   f"AB  - {'An abstract sentence. ' * 20}", f"DO  - 10.1000/made.{k}", "ER  - ", ""]
         if k % 500 == 7:
             lines += ["TY  - JOUR", "ER  - ", ""]  # an empty record, rejected with its line
-    path.write_text("\n".join(lines), encoding="utf-8")
+    path.write_text("\n".join(lines), encoding=encoding)
 
 
-def test_a_large_file_read_in_two_processes_imports_like_one_pass(store, tmp_path, monkeypatch):
+@pytest.mark.parametrize("encoding, name", [("utf-8", "Author"), ("utf-8", "M\u00fcller"),
+                                            ("utf-8-sig", "M\u00fcller"), ("utf-16", "M\u00fcller")])
+def test_a_large_file_read_in_two_processes_imports_like_one_pass(store, tmp_path, monkeypatch, encoding, name):
     from screener.io import parallel
     from screener.io.reader import read_file
     from screener.services.export import to_record_data
     from screener.services.importing import import_files
 
     ris_path = tmp_path / "big.ris"
-    made_ris(ris_path, 3000)
+    made_ris(ris_path, 3000, encoding, name)  # ASCII, UTF-8 with and without BOM (sent as bytes), UTF-16
     expected = read_file(ris_path)  # below the size for a helper: one pass here
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 0)
     (res,) = import_files(store, [ris_path]).files
