@@ -117,30 +117,28 @@ def open_bytes(data: bytes, path: str, format: str | None = None, encoding: str 
         fmt = canonical_format(format) if format else detect_format(data, path, encoding)
         module = importlib.import_module(f"screener.io.{FORMATS[fmt]}")
         checkpoint(progress, 0, 0, f"reading {Path(path).name} as {fmt}")
-        raw = False
+        source: str | bytes | None = None  # what is read in pieces, for a format read that way
         if fmt == "xlsx":
             whole, enc, size = module.parse_bytes(data, path), "xlsx", 1
         elif not encoding and _streams_as_ascii(data, module):
-            raw, enc, size = True, "utf-8", len(data)
+            # Plain ASCII is valid UTF-8 as it is: it is decoded part by part as it is read.
+            enc, size, source = "utf-8", len(data), data
         else:
             text, enc = decode_bytes(data, path, encoding)
             size = len(text)
+            if hasattr(module, "parse_pieces") and module.streams(text):
+                # A large UTF-8 file is kept as its bytes: a helper process is sent its part.
+                source = data if enc == "utf-8" and len(data) >= parallel.PARALLEL_MIN else text
+        # Bytes are checked for control characters once (while the hash thread runs) rather
+        # than piece by piece as text, four times slower.
+        no_control = source is data and not bytes_have_control(data)
     finally:
         hashing.join()
     digest = sha.hexdigest()
-    if raw:  # plain ASCII is valid UTF-8 as it is: decoded part by part as it is read
-        read = partial(two_halves, module.__name__, data, path, module.PIECE_MARKER,
-                       no_control=not bytes_have_control(data))
+    if source is not None:
+        read = partial(two_halves, module.__name__, source, path, module.PIECE_MARKER, no_control=no_control)
         return OpenedFile(path, fmt, enc, digest, size, lambda convert: read(convert=convert))
     if text is not None:
-        if hasattr(module, "parse_pieces") and module.streams(text):
-            # A large UTF-8 file is kept as its bytes (a helper process is sent its part of them),
-            # and checked for control characters once, on those, rather than piece by piece on
-            # its text (four times slower).
-            utf8 = enc == "utf-8" and len(data) >= parallel.PARALLEL_MIN
-            read = partial(two_halves, module.__name__, data if utf8 else text, path, module.PIECE_MARKER,
-                           no_control=utf8 and not bytes_have_control(data))
-            return OpenedFile(path, fmt, enc, digest, size, lambda convert: read(convert=convert))
         whole = module.parse(text, path, fmt) if FORMATS[fmt] == "tabular" else module.parse(text, path)
         checkpoint(progress)
     return OpenedFile(path, fmt, enc, digest, size, whole_pieces([(whole, size)]))
