@@ -39,10 +39,10 @@ from screener.io.tagged import (
     head,
     join_pages,
     keep_or_reject,
+    one_line,
     one_line_chars,
     pmid_from_accession,
-    pop_all,
-    pop_first,
+    runs_collapsed,
     take_first,
     take_list,
     year_of,
@@ -262,23 +262,23 @@ def to_record(values: dict[str, list[str]], line: int, plain: bool = False) -> R
     and RIS files are the big ones.
     """
     f = Fields(values)
-    first, every = (pop_first, pop_all) if plain else (take_first, take_list)
-    title = first(values, TITLE)
-    abstract = first(values, ABSTRACT) if plain else f.paragraphs(*ABSTRACT)
-    authors = tuple(every(values, "AU") + every(values, "A1"))
+    tidy = runs_collapsed if plain else one_line
+    title = take_first(values, TITLE, tidy)
+    abstract = take_first(values, ABSTRACT, tidy) if plain else f.paragraphs(*ABSTRACT)
+    authors = tuple(take_list(values, "AU", tidy) + take_list(values, "A1", tidy))
     year = f.derived(YEAR, year_of)
-    journal = first(values, JOURNAL)
-    volume = first(values, VOLUME)
-    issue = first(values, ISSUE)
-    pages = join_pages(first(values, ("SP",)), first(values, ("EP",)))
+    journal = take_first(values, JOURNAL, tidy)
+    volume = take_first(values, VOLUME, tidy)
+    issue = take_first(values, ISSUE, tidy)
+    pages = join_pages(take_first(values, ("SP",), tidy), take_first(values, ("EP",), tidy))
     doi = f.derived(DOI, doi_of) if "DO" in values else ""
     pmid = f.derived((PMID_TAG,), pmid_of) if PMID_TAG in values else ""
     if not pmid and ACCESSION in values:
         pmid = pmid_from_accession(f, ACCESSION, DATABASES)
     url = f.derived(URL, first_url) if "UR" in values else ""
-    keywords = tuple(every(values, "KW"))
-    pub_type = first(values, ("TY",))
-    language = first(values, ("LA",))
+    keywords = tuple(take_list(values, "KW", tidy))
+    pub_type = take_first(values, ("TY",), tidy)
+    language = take_first(values, ("LA",), tidy)
     return RecordData(
         title=title, abstract=abstract, authors=authors, year=int(year) if year else None,
         journal=journal, volume=volume, issue=issue, pages=pages, doi=doi, pmid=pmid,

@@ -194,15 +194,24 @@ def one_line(value: str) -> str:
 def one_line_chars(text: str) -> bool:
     """True when ``text`` holds none of the characters (tab, CR, LF inside a value, odd
     spaces) for which :func:`one_line` does more than collapse runs of spaces; the values of a
-    reader's single lines of such a text can be taken with :func:`pop_first` and :func:`pop_all`.
+    reader's single lines of such a text are tidied with :func:`runs_collapsed`.
     """
     if "\t" in text or "\r" in text:
         return False
     return text.isascii() or not any(space in text for space in _ODD_SPACES)
 
 
-def pop_first(values: dict[str, list[str]], tags: tuple[str, ...]) -> str:
-    """:func:`take_first` for single-line values of a text that :func:`one_line_chars` passed."""
+def runs_collapsed(value: str) -> str:
+    """:func:`one_line` for a value of a text that :func:`one_line_chars` passed: only runs of
+    spaces can be there to collapse. An untouched value comes back as the same object."""
+    if _RUN.search(value) if len(value) > 100 else "  " in value:  # (see one_line)
+        return " ".join(value.split())
+    return value
+
+
+def take_first(values: dict[str, list[str]], tags: tuple[str, ...], tidy: Callable[[str], str] = one_line) -> str:
+    """The first value of the first of ``tags`` present, removed from ``values``, on one line
+    (``tidy``: :func:`runs_collapsed` for values known to need no more)."""
     for tag in tags:
         found = values.get(tag)
         if found:
@@ -211,46 +220,20 @@ def pop_first(values: dict[str, list[str]], tags: tuple[str, ...]) -> str:
                 value = found[0]
             else:
                 value = found.pop(0)
-            if (_RUN.search(value) if len(value) > 100 else "  " in value):  # see one_line
-                return " ".join(value.split())
-            return value
+            return tidy(value)
     return ""
 
 
-def pop_all(values: dict[str, list[str]], tag: str) -> list[str]:
-    """:func:`take_list` for single-line values of a text that :func:`one_line_chars` passed."""
-    found = values.pop(tag, None)
-    if not found:
-        return []
-    if "  " in "|".join(found):
-        return [v if "  " not in v else " ".join(v.split()) for v in found]
-    return found
-
-
-def take_first(values: dict[str, list[str]], tags: tuple[str, ...]) -> str:
-    """The first value of the first of ``tags`` present, removed from ``values``, on one line."""
-    for tag in tags:
-        found = values.get(tag)
-        if found:
-            if len(found) == 1:
-                del values[tag]
-                value = found[0]
-            else:
-                value = found.pop(0)
-            return one_line(value)
-    return ""
-
-
-def take_list(values: dict[str, list[str]], tag: str) -> list[str]:
-    """All values of ``tag``, removed from ``values``, each on one line."""
+def take_list(values: dict[str, list[str]], tag: str, tidy: Callable[[str], str] = one_line) -> list[str]:
+    """All values of ``tag``, removed from ``values``, each on one line (``tidy`` as in :func:`take_first`)."""
     found = values.pop(tag, None)
     if not found:
         return []
     # Authors and keywords come by the dozen: check them all at once, fix one by one if need be.
     joined = "|".join(found)
-    if one_line(joined) is joined:
+    if tidy(joined) is joined:
         return found
-    return [one_line(v) for v in found]
+    return [tidy(v) for v in found]
 
 
 class Fields:
