@@ -94,6 +94,20 @@ def test_a_small_text_needs_no_helper(monkeypatch):
          whole(text))
 
 
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_with_no_interpreter_to_start_both_parts_are_read_here(as_bytes, monkeypatch):
+    def no_interpreter(*a, **k):
+        raise OSError("no python here")
+
+    monkeypatch.setattr(parallel.subprocess, "Popen", no_interpreter)
+    text = made_text(3000)
+    pieces = list(parallel.two_halves("screener.io.ris", text.encode() if as_bytes else text, "x.ris",
+                                      ris.PIECE_MARKER, minimum=0))
+    same(combine("x.ris", "ris", [p for p, _ in pieces]), whole(text))
+    done = [d for _, d in pieces]
+    assert done == sorted(done) and done[-1] == len(text)
+
+
 def test_leaving_early_stops_the_helper():
     text = made_text(3000)
     pieces = parallel.two_halves("screener.io.ris", text, "x.ris", ris.PIECE_MARKER, minimum=0)

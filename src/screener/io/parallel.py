@@ -81,9 +81,10 @@ def two_halves(module_name: str, source: str | bytes, path: str, marker: str, mi
                                    str(second_line), str(offset), "1" if no_control else "0", convert or ""],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_environment())
     except OSError:  # no interpreter to start (an embedded Python): read it all here
-        for text in (first_part, bytes(part).decode("utf-8") if raw else part):
-            for piece, done in module.parse_pieces(text, path, no_control=no_control):
-                yield change(piece), done
+        second_part = bytes(part).decode("utf-8") if raw else part
+        for text, first_line, before in ((first_part, 1, 0), (second_part, second_line, offset)):
+            for piece, done in module.parse_pieces(text, path, first_line=first_line, no_control=no_control):
+                yield change(piece), before + done
         return
     # Sent from a thread: a pipe write lets other threads run, so this process starts on its
     # own part at once while the helper starts and reads.

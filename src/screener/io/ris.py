@@ -257,7 +257,7 @@ def _read_piece(text: str, path: str, first_line: int, sep: str, dirty: bool,
 def to_record(values: dict[str, list[str]], line: int, plain: bool = False) -> RecordData:
     """Map one record's tags onto RecordData; what is not taken goes to ``extra``.
 
-    ``plain``: every value is known to be on one line already (see :func:`_read_piece`).
+    ``plain``: no value needs more than its runs of spaces collapsed (see :func:`_read_piece`).
     Written out flat, without :class:`Fields` methods where it can: this runs once per record
     and RIS files are the big ones.
     """
