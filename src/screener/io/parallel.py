@@ -56,6 +56,11 @@ def two_halves(module_name: str, source: str | bytes, path: str, marker: str, mi
     """
     module = importlib.import_module(module_name)
     change = converter(convert)
+
+    def here(text: str, first_line: int = 1, before: int = 0) -> Iterator[tuple[Any, int]]:
+        for piece, done in module.parse_pieces(text, path, first_line=first_line, no_control=no_control):
+            yield change(piece), before + done
+
     raw = isinstance(source, bytes)
     begin = len(codecs.BOM_UTF8) if raw and source.startswith(codecs.BOM_UTF8) else 0
     cut = 0
@@ -67,8 +72,7 @@ def two_halves(module_name: str, source: str | bytes, path: str, marker: str, mi
     if cut <= 0:
         text = source[begin:].decode("utf-8") if raw else source
         del source
-        for piece, done in module.parse_pieces(text, path, no_control=no_control):
-            yield change(piece), done
+        yield from here(text)
         return
     # (A cut just after a line break is a character boundary in UTF-8 too.)
     first_part = source[begin:cut].decode("utf-8") if raw else source[:cut]
@@ -81,10 +85,8 @@ def two_halves(module_name: str, source: str | bytes, path: str, marker: str, mi
                                    str(second_line), str(offset), "1" if no_control else "0", convert or ""],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_environment())
     except OSError:  # no interpreter to start (an embedded Python): read it all here
-        second_part = bytes(part).decode("utf-8") if raw else part
-        for text, first_line, before in ((first_part, 1, 0), (second_part, second_line, offset)):
-            for piece, done in module.parse_pieces(text, path, first_line=first_line, no_control=no_control):
-                yield change(piece), before + done
+        yield from here(first_part)
+        yield from here(bytes(part).decode("utf-8") if raw else part, second_line, offset)
         return
     # Sent from a thread: a pipe write lets other threads run, so this process starts on its
     # own part at once while the helper starts and reads.
@@ -93,8 +95,7 @@ def two_halves(module_name: str, source: str | bytes, path: str, marker: str, mi
     del part
     finished = False
     try:
-        for piece, done in module.parse_pieces(first_part, path, no_control=no_control):
-            yield change(piece), done
+        yield from here(first_part)
         del first_part
         while True:
             try:
